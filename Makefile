@@ -1,0 +1,40 @@
+# Quick start: `make demo` and `make test`. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DISTS := . plugins/cm-hw-cpu plugins/cm-hw-cuda plugins/cm-hw-qualcomm plugins/cm-hw-metal \
+         cm_scripts_mlops cm_backend_onnx cm_backend_tensorrt
+PYPROJECTS := $(wildcard pyproject.toml plugins/*/pyproject.toml cm_scripts_mlops/pyproject.toml \
+              cm_backend_onnx/pyproject.toml cm_backend_tensorrt/pyproject.toml)
+export CM_HOME ?= $(CURDIR)/.cm-home
+
+.PHONY: install demo test test-all lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): $(PYPROJECTS) requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q $(foreach d,$(DISTS),$(if $(wildcard $(d)/pyproject.toml),-e $(d)))
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m cmcore.demo
+
+lint: install
+	$(BIN)/ruff check cmcore tests
+	$(BIN)/mypy cmcore
+
+test: install lint
+	$(BIN)/python -m pytest -q -n 2
+
+test-all: install lint
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .cm-home

@@ -1,0 +1,1 @@
+"""Built-in plugins: registered in-process through the same manager as third-party ones."""

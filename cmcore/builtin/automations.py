@@ -1,0 +1,39 @@
+"""Registers the automations that define the CM language.
+
+Each factory imports its module only when that automation is first used, so
+``cm find script`` never imports the experiment or cache code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmcore import hookimpl
+from cmcore.types import AutomationSpec
+
+REPO_UID = "55c3e27e8a140e48"
+SCRIPT_UID = "5b4e0237da074764"
+CACHE_UID = "541d6f712a6b464e"
+EXPERIMENT_UID = "a0a2d123ef064bcb"
+AUTOMATION_UID = "bbeb15d8f0a944a4"
+
+
+def _lazy(module: str, cls: str) -> Any:
+    def factory(session: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)(session)
+
+    return factory
+
+
+@hookimpl
+def cm_automations() -> list[AutomationSpec]:
+    return [
+        AutomationSpec("repo", REPO_UID, _lazy("cmcore.automations.repo", "RepoAutomation"),
+                       "artifact repositories: pull, list, init, rm"),
+        AutomationSpec("script", SCRIPT_UID, _lazy("cmcore.script.automation", "ScriptAutomation"),
+                       "portable scripts: run, find, and the generic actions"),
+        AutomationSpec("cache", CACHE_UID, _lazy("cmcore.cache.automation", "CacheAutomation"),
+                       "cached script results: show, find, rm"),
+    ]

@@ -1,0 +1,234 @@
+"""The ``cm`` and ``cmr`` commands.
+
+Two front ends share one session:
+
+* the **CM grammar** (``cm ACTION AUTOMATION [ARTIFACT...] [--flags] [@in.json] [-- cmd]``)
+  is parsed by :mod:`cmcore.grammar` and never imports typer, so ``cm find`` and
+  ``cm run`` start fast;
+* **management commands** (``cm plugins``, ``cm --version``, ``cm --help`` and commands
+  added by plugins through ``cm_commands``) are a typer app, built only when needed.
+
+Every expected error is one line ``cm error: ...`` on stderr and the CM return code as the
+exit status; a traceback only with ``-v``. Machine-readable output (``--json``/``-j``)
+goes to stdout, logs to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from cmcore.log import DEBUG, INFO, Logger
+
+BUILTIN_COMMANDS = ("plugins",)
+_HELP_FLAGS = ("-h", "--help")
+
+
+def _extract_plugin_blocks(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Remove ``-p no:NAME`` / ``-pno:NAME`` pairs; return (blocked names, rest)."""
+    blocked: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            rest.extend(argv[i:])
+            break
+        if a == "-p" and i + 1 < len(argv) and argv[i + 1].startswith("no:"):
+            blocked.append(argv[i + 1][3:])
+            i += 2
+            continue
+        if a.startswith("-pno:"):
+            blocked.append(a[5:])
+            i += 1
+            continue
+        rest.append(a)
+        i += 1
+    return blocked, rest
+
+
+def _is_verbose(argv: list[str]) -> bool:
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return any(a in ("-v", "--v", "--verbose", "-verbose") for a in head)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Drop what JSON cannot hold (objects), keep paths as strings."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items() if _is_plain(v)}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj if _is_plain(v)]
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
+def _is_plain(v: Any) -> bool:
+    return isinstance(v, (dict, list, tuple, str, int, float, bool, type(None), os.PathLike))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _error_line(msg: str) -> None:
+    first = str(msg).strip()
+    sys.stderr.write(f"cm error: {first}\n")
+    sys.stderr.flush()
+
+
+def run_grammar(session: Any, argv: list[str]) -> int:
+    """Run one CM-grammar command line; return the exit status."""
+    from cmcore.grammar import parse_cli
+
+    inp = parse_cli(argv)
+    inp.setdefault("out", "con")
+    r = session.access(inp)
+    want_json = bool(inp.get("json") or inp.get("j") or inp.get("out") == "json")
+    if want_json:
+        print_json(r)
+    code = int(r.get("return", 0) or 0)
+    if code:
+        _error_line(str(r.get("error", "unknown error")))
+        return max(1, min(code, 255))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``cm``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    blocked, args = _extract_plugin_blocks(args)
+    verbose = _is_verbose(args)
+    from cmcore.session import Session, set_default
+
+    session = Session(blocked_plugins=tuple(blocked), logger=Logger(DEBUG if verbose else INFO))
+    set_default(session)
+    try:
+        if _wants_typer(session, args):
+            return run_typer(session, args)
+        return run_grammar(session, args)
+    except KeyboardInterrupt:
+        _error_line("interrupted (Ctrl-C); nothing was left half-written")
+        return 130
+    except Exception as exc:  # an expected error never gets here; this is a bug report
+        from cmcore.errors import CMError
+
+        if isinstance(exc, CMError):
+            _error_line(exc.message)
+            return max(1, min(exc.code, 255))
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        _error_line(f"internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)")
+        return 1
+    finally:
+        set_default(None)
+
+
+def main_run_script(argv: list[str] | None = None) -> int:
+    """Entry point of ``cmr``: ``cmr ARGS`` is ``cm run script ARGS``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return main(["run", "script", *args])
+
+
+def _wants_typer(session: Any, args: list[str]) -> bool:
+    if not args:
+        return True
+    first = args[0]
+    if first in _HELP_FLAGS or first in ("--version", "-V") or first in BUILTIN_COMMANDS:
+        return True
+    from cmcore.access import CORE_VERBS
+
+    if first in CORE_VERBS:
+        return False
+    if len(args) >= 2 and not args[1].startswith(("-", "@")):
+        if session.find_automation_spec(args[1]) is not None:
+            return False
+    # Not CM grammar with a known automation: a plugin command, or an error the grammar reports.
+    return first in plugin_command_names(session)
+
+
+def plugin_command_names(session: Any) -> set[str]:
+    app = build_app(session)
+    return {_command_name(c) for c in app.registered_commands} | {
+        g.name or "" for g in app.registered_groups
+    }
+
+
+def _command_name(cmd: Any) -> str:
+    if cmd.name:
+        return str(cmd.name)
+    fn = cmd.callback
+    return fn.__name__.replace("_", "-") if fn else ""
+
+
+def build_app(session: Any) -> Any:
+    """Build the typer app: built-in management commands plus every plugin's ``cm_commands``."""
+    cached = session.cache.get("typer_app")
+    if cached is not None:
+        return cached
+    import typer
+
+    from cmcore.commands import register_builtin_commands
+
+    app = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=None,
+        help="Collective Mind: portable, reproducible automation for ML systems.\n\n"
+        "CM grammar: cm ACTION AUTOMATION [ARTIFACT...] [--flags] [@input.yaml] [-- cmd]\n"
+        "e.g. cm run script \"detect os\" -j ; cmr \"get python3\" ; cm find script --tags=get",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    register_builtin_commands(app, session)
+    reserved = {_command_name(c) for c in app.registered_commands} | set(BUILTIN_COMMANDS)
+    for impl in reversed(session.pm.hook.cm_commands.get_hookimpls()):
+        before_cmds = len(app.registered_commands)
+        before_groups = len(app.registered_groups)
+        try:
+            args = {k: v for k, v in {"app": app, "session": session}.items() if k in impl.argnames}
+            impl.function(**args)
+        except Exception as exc:
+            session.log.warning(f"plugin {impl.plugin_name!r} failed to add commands: {exc}")
+            del app.registered_commands[before_cmds:]
+            del app.registered_groups[before_groups:]
+            continue
+        added = app.registered_commands[before_cmds:]
+        for cmd in list(added):
+            name = _command_name(cmd)
+            if name in reserved:
+                session.log.warning(
+                    f"plugin {impl.plugin_name!r} tried to override the built-in command {name!r}; ignored"
+                )
+                app.registered_commands.remove(cmd)
+            else:
+                reserved.add(name)
+    session.cache["typer_app"] = app
+    return app
+
+
+def run_typer(session: Any, args: list[str]) -> int:
+    app = build_app(session)
+    try:
+        app(args=args, prog_name="cm", standalone_mode=False)
+    except SystemExit as exc:  # typer/click exit
+        return int(exc.code or 0)
+    except Exception as exc:
+        from cmcore.errors import CMError
+
+        if isinstance(exc, CMError):
+            raise
+        # click usage errors carry their own message
+        show = getattr(exc, "format_message", None)
+        if callable(show):
+            _error_line(str(show()))
+            return int(getattr(exc, "exit_code", 2) or 2)
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

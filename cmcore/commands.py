@@ -1,0 +1,51 @@
+"""Built-in management commands of the typer app: ``cm plugins``, ``cm --version``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+
+def plugin_rows(session: Any, include_builtin: bool) -> list[dict]:
+    return [p.to_dict() for p in session.pm.plugin_infos(include_builtin=include_builtin)]
+
+
+def register_builtin_commands(app: Any, session: Any) -> None:
+    from cmcore import __version__
+
+    def _version_callback(value: bool) -> None:
+        if value:
+            print(f"cmcore {__version__}")
+            for row in plugin_rows(session, include_builtin=False):
+                state = f"  (failed: {row['error'].splitlines()[0]})" if row["error"] else ""
+                print(f"  plugin {row['name']}: {row['distribution']} {row['version']}{state}")
+            raise typer.Exit(0)
+
+    @app.callback(invoke_without_command=True)
+    def root(
+        ctx: typer.Context,
+        version: bool = typer.Option(
+            False, "--version", "-V", callback=_version_callback, is_eager=True, help="Show versions and plugins."
+        ),
+    ) -> None:
+        if ctx.invoked_subcommand is None:
+            print(ctx.get_help())
+
+    @app.command("plugins")
+    def plugins(
+        all_: bool = typer.Option(False, "--all", help="Include the built-in plugins."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
+    ) -> None:
+        """List the installed plugins: name, distribution, version and hooks."""
+        rows = plugin_rows(session, include_builtin=all_)
+        if as_json:
+            from cmcore.cli import print_json
+
+            print_json(rows)
+            return
+        if not rows:
+            print("no plugins installed (use --all to see the built-in ones)")
+        for row in rows:
+            status = f"FAILED: {row['error'].splitlines()[0]}" if row["error"] else ", ".join(row["hooks"])
+            print(f"{row['name']:<28} {row['distribution']:<24} {row['version']:<10} {status}")

@@ -1,0 +1,86 @@
+"""Reading and writing meta and data files: YAML (libyaml when present), JSON, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cmcore.errors import MALFORMED, CMError
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str, source: str = "<string>") -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        first = " ".join(str(exc).split())
+        raise CMError(f"malformed YAML in {source}: {first}", MALFORMED) from exc
+
+
+def parse_json(text: str, source: str = "<string>") -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CMError(f"malformed JSON in {source}: {exc}", MALFORMED) from exc
+
+
+def load_data_file(path: str | os.PathLike) -> Any:
+    """Load a ``.json`` or ``.yaml``/``.yml`` file; malformed content is a :class:`CMError` (code 4)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CMError(f"file not found: {p}", 16) from exc
+    except OSError as exc:
+        raise CMError(f"cannot read {p}: {exc}", MALFORMED) from exc
+    if p.suffix.lower() in (".yaml", ".yml"):
+        return parse_yaml(text, str(p))
+    return parse_json(text, str(p))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write a file so that readers see either the old or the new content, never half."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def dump_json(data: Any, sort_keys: bool = True) -> str:
+    return json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False, default=str) + "\n"
+
+
+def write_json(path: str | os.PathLike, data: Any, sort_keys: bool = True) -> None:
+    atomic_write_text(path, dump_json(data, sort_keys))
+
+
+def dump_yaml(data: Any) -> str:
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def write_yaml(path: str | os.PathLike, data: Any) -> None:
+    atomic_write_text(path, dump_yaml(data))
