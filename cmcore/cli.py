@@ -85,9 +85,10 @@ def run_grammar(session: Any, argv: list[str]) -> int:
     from cmcore.grammar import parse_cli
 
     inp = parse_cli(argv)
-    inp.setdefault("out", "con")
-    r = session.access(inp)
     want_json = bool(inp.get("json") or inp.get("j") or inp.get("out") == "json")
+    # With --json, stdout carries only the JSON document; actions print nothing there.
+    inp.setdefault("out", "json" if want_json else "con")
+    r = session.access(inp)
     if want_json:
         print_json(r)
     code = int(r.get("return", 0) or 0)
@@ -141,7 +142,7 @@ def _wants_typer(session: Any, args: list[str]) -> bool:
     first = args[0]
     if first in _HELP_FLAGS or first in ("--version", "-V") or first in BUILTIN_COMMANDS:
         return True
-    from cmcore.access import CORE_VERBS
+    from cmcore.api import CORE_VERBS
 
     if first in CORE_VERBS:
         return False

@@ -67,6 +67,7 @@ class CMPluginManager(pluggy.PluginManager):
         self.infos: dict[str, PluginInfo] = {}
         self.failures: list[PluginInfo] = []
         self.warnings: list[str] = []
+        self.tracing = False
 
     # -- introspection -------------------------------------------------------------
     def plugin_infos(self, include_builtin: bool = True) -> list[PluginInfo]:
@@ -99,6 +100,8 @@ class CMPluginManager(pluggy.PluginManager):
         # pluggy calls the most recently registered first; keep registration order instead.
         for impl in reversed(caller.get_hookimpls()):
             args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            if self.tracing:
+                sys.stderr.write(f"cm-trace: {hook_name} [{impl.plugin_name}]\n")
             try:
                 res = impl.function(**args)
             except Exception as exc:  # a broken plugin must not take the others down
@@ -175,9 +178,9 @@ def get_plugin_manager(
         pm.infos[modname] = PluginInfo(name=modname, distribution="cmcore", builtin=True, version=_version())
 
     for obj in extra_plugins:
-        name = pm.register(obj)
-        if name:
-            pm.infos[name] = PluginInfo(name=name, distribution="(registered in-process)")
+        reg_name = pm.register(obj)
+        if reg_name:
+            pm.infos[reg_name] = PluginInfo(name=reg_name, distribution="(registered in-process)")
 
     if load_entry_points is None:
         load_entry_points = not _env_flag(env, "CM_DISABLE_PLUGIN_AUTOLOAD")
@@ -191,6 +194,7 @@ def get_plugin_manager(
     if _env_flag(env, "CM_TRACE_PLUGINS"):
         pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"cm-trace: {msg}"))
         pm.enable_tracing()
+        pm.tracing = True
     return pm
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,9 @@ _default: Session | None = None
 
 def default_home(env: dict | None = None) -> Path:
     """``$CM_HOME``, else the platform's user data dir for ``cm``."""
-    env = os.environ if env is None else env
-    if env.get("CM_HOME"):
-        return Path(env["CM_HOME"]).expanduser().resolve()
+    source: Mapping[str, str] = os.environ if env is None else env
+    if source.get("CM_HOME"):
+        return Path(source["CM_HOME"]).expanduser().resolve()
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("cm", appauthor=False))
@@ -127,7 +128,7 @@ class Session:
 
     # -- the API ---------------------------------------------------------------------
     def access(self, i: dict | str | list) -> dict:
-        from cmcore.access import dispatch
+        from cmcore.api import dispatch
 
         token = _current.set(self)
         try:
