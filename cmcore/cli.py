@@ -22,7 +22,7 @@ from typing import Any
 
 from cmcore.log import DEBUG, INFO, Logger
 
-BUILTIN_COMMANDS = ("plugins",)
+BUILTIN_COMMANDS = ("plugins", "new-plugin")
 _HELP_FLAGS = ("-h", "--help")
 
 

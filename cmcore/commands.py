@@ -32,6 +32,20 @@ def register_builtin_commands(app: Any, session: Any) -> None:
         if ctx.invoked_subcommand is None:
             print(ctx.get_help())
 
+    @app.command("new-plugin")
+    def new_plugin(
+        name: str = typer.Argument(..., help="Plugin name, e.g. my-npu (package cm_my_npu)."),
+        dest: str = typer.Option(".", "--dest", help="Folder to create cm-NAME in."),
+        description: str = typer.Option("", "--description"),
+    ) -> None:
+        """Create a new plugin project from the template (pyproject, plugin.py, a test)."""
+        from pathlib import Path
+
+        from cmcore.scaffold import render_plugin
+
+        out = render_plugin(name, Path(dest), description)
+        print(out)
+
     @app.command("plugins")
     def plugins(
         all_: bool = typer.Option(False, "--all", help="Include the built-in plugins."),

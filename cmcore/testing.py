@@ -135,6 +135,27 @@ def register_repo_path(home: Path, path: Path) -> None:
     reg.write_text(json.dumps(paths, indent=2))
 
 
+def source_tree() -> Path | None:
+    """The cmcore source checkout this module runs from, if it is one (editable install)."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "cmcore").is_dir() else None
+
+
+def make_venv(path: Path, *packages: str, timeout: float = 600) -> Path:
+    """Create a throwaway venv at ``path`` with cmcore (from this source tree when there is one)
+    and ``packages`` (pip arguments) installed; return its ``bin`` folder.
+    """
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, timeout=timeout)
+    bindir = path / ("Scripts" if os.name == "nt" else "bin")
+    src = source_tree()
+    core = ["-e", str(src)] if src else ["cmcore"]
+    cmd = [str(bindir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *core, *packages]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"pip install failed ({p.returncode}): {p.stderr[-2000:]}")
+    return bindir
+
+
 @pytest.fixture
 def cm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "cm-home"
