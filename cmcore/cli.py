@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(blocked_plugins=tuple(blocked), logger=Logger(DEBUG if verbose else INFO))
     set_default(session)
     try:
+        if args and args[0] in ("--version", "-V") and len(args) == 1:
+            print(version_text(session))
+            return 0
+        if (not args or (args[0] in _HELP_FLAGS and len(args) == 1)) and not session.pm.hook.cm_commands.get_hookimpls():
+            print(help_text(session))
+            return 0
         if _wants_typer(session, args):
             return run_typer(session, args)
         return run_grammar(session, args)
@@ -128,6 +134,43 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         set_default(None)
+
+
+def version_text(session: Any) -> str:
+    """``cm --version``: the core version and every installed plugin (no typer import)."""
+    from cmcore import __version__
+    from cmcore.plugins import plugin_rows
+
+    lines = [f"cmcore {__version__}"]
+    for row in plugin_rows(session, include_builtin=False):
+        state = f"  (failed: {row['error'].splitlines()[0]})" if row["error"] else ""
+        lines.append(f"  plugin {row['name']}: {row['distribution']} {row['version']}{state}")
+    return "\n".join(lines)
+
+
+def help_text(session: Any) -> str:
+    """``cm --help`` when no plugin adds commands: the same content as the typer help, faster."""
+    from cmcore.api import USAGE
+
+    lines = [
+        "Collective Mind: portable, reproducible automation for ML systems.",
+        "",
+        f"usage: {USAGE}",
+        "  e.g. cm run script \"detect os\" -j ; cmr \"get python3\" ; cm find script --tags=get",
+        "",
+        "automations:",
+    ]
+    for spec in sorted(session.automation_specs().values(), key=lambda s: s.name):
+        lines.append(f"  {spec.name:<12} {spec.summary}")
+    lines += [
+        "",
+        "commands:",
+        "  plugins      list the installed plugins (--all, --json)",
+        "  new-plugin   create a plugin project from the template",
+        "",
+        "options: --version, -v (verbose, tracebacks), -p no:NAME (block a plugin), --json",
+    ]
+    return "\n".join(lines)
 
 
 def main_run_script(argv: list[str] | None = None) -> int:

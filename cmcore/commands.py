@@ -7,19 +7,12 @@ from typing import Any
 import typer
 
 
-def plugin_rows(session: Any, include_builtin: bool) -> list[dict]:
-    return [p.to_dict() for p in session.pm.plugin_infos(include_builtin=include_builtin)]
-
-
 def register_builtin_commands(app: Any, session: Any) -> None:
-    from cmcore import __version__
-
     def _version_callback(value: bool) -> None:
         if value:
-            print(f"cmcore {__version__}")
-            for row in plugin_rows(session, include_builtin=False):
-                state = f"  (failed: {row['error'].splitlines()[0]})" if row["error"] else ""
-                print(f"  plugin {row['name']}: {row['distribution']} {row['version']}{state}")
+            from cmcore.cli import version_text
+
+            print(version_text(session))
             raise typer.Exit(0)
 
     @app.callback(invoke_without_command=True)
@@ -31,6 +24,8 @@ def register_builtin_commands(app: Any, session: Any) -> None:
     ) -> None:
         if ctx.invoked_subcommand is None:
             print(ctx.get_help())
+
+    from cmcore.plugins import plugin_rows
 
     @app.command("new-plugin")
     def new_plugin(

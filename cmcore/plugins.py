@@ -137,14 +137,94 @@ class CMPluginManager(pluggy.PluginManager):
         return out
 
 
+def plugin_rows(session: Any, include_builtin: bool) -> list[dict]:
+    """Rows for ``cm plugins`` / ``cm --version``: name, distribution, version, hooks, error."""
+    return [p.to_dict() for p in session.pm.plugin_infos(include_builtin=include_builtin)]
+
+
 def _env_flag(env: dict, key: str) -> bool:
     return str(env.get(key, "")).strip().lower() in ("1", "yes", "true", "on")
 
 
-def _iter_entry_points() -> Iterable[Any]:
+@dataclass(frozen=True)
+class EntryPointRecord:
+    """One ``cm`` entry point, as found in installed distributions."""
+
+    name: str
+    value: str  # "package.module" or "package.module:attr"
+    dist_name: str
+    dist_version: str
+
+    def load(self) -> Any:
+        import importlib
+
+        module, _, attr = self.value.partition(":")
+        obj = importlib.import_module(module.strip())
+        for part in filter(None, attr.strip().split(".")):
+            obj = getattr(obj, part)
+        return obj
+
+
+def _scan_entry_points() -> list[EntryPointRecord]:
     from importlib.metadata import entry_points
 
-    return entry_points(group=ENTRY_POINT_GROUP)
+    out = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        out.append(EntryPointRecord(ep.name, ep.value, getattr(dist, "name", "") or "",
+                                    getattr(dist, "version", "") or ""))
+    return out
+
+
+def _stable_path() -> list[str]:
+    """``sys.path`` without the working directory (it changes all the time and holds no installs)."""
+    cwd = os.getcwd()
+    return [p for p in sys.path if p not in ("", ".", cwd)]
+
+
+def _path_stamp() -> list[list[Any]]:
+    stamp: list[list[Any]] = []
+    for p in _stable_path():
+        try:
+            stamp.append([p, os.stat(p or ".").st_mtime_ns])
+        except OSError:
+            stamp.append([p, None])
+    return stamp
+
+
+def entry_point_records(cache_dir: str | os.PathLike | None = None) -> list[EntryPointRecord]:
+    """The ``cm`` entry points of this interpreter.
+
+    Importing ``importlib.metadata`` and scanning every distribution costs ~40 ms, more than
+    the rest of a ``cm find``. The list is therefore cached in ``cache_dir``, keyed by the
+    interpreter and ``sys.path``, and reused while no folder on ``sys.path`` changed its
+    mtime (installing or removing a distribution adds or removes entries there).
+    """
+    if cache_dir is None:
+        return _scan_entry_points()
+    import hashlib
+    import json
+
+    key = hashlib.sha1("\0".join([sys.executable, *_stable_path()]).encode()).hexdigest()[:16]
+    f = os.path.join(os.fspath(cache_dir), f"entry-points-{key}.json")
+    stamp = _path_stamp()
+    try:
+        with open(f, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("stamp") == stamp:
+            return [EntryPointRecord(*row) for row in data["entry_points"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    records = _scan_entry_points()
+    try:
+        from cmcore.metaio import atomic_write_text
+
+        payload = {"stamp": stamp, "entry_points": [[r.name, r.value, r.dist_name, r.dist_version]
+                                                    for r in records]}
+        atomic_write_text(f, json.dumps(payload))
+    except OSError:
+        pass  # a read-only home only costs speed
+    return records
 
 
 def get_plugin_manager(
@@ -154,12 +234,14 @@ def get_plugin_manager(
     extra_plugins: Iterable[Any] = (),
     env: dict | None = None,
     verbose: bool = False,
+    cache_dir: str | os.PathLike | None = None,
 ) -> CMPluginManager:
     """Build a fresh plugin manager.
 
     ``load_entry_points`` overrides ``CM_DISABLE_PLUGIN_AUTOLOAD``; ``blocked`` lists
     plugin names that must not load (``-p no:NAME``); ``extra_plugins`` are objects or
-    modules registered after the built-ins (tests use this).
+    modules registered after the built-ins (tests use this); ``cache_dir`` keeps the
+    entry-point list between processes (see :func:`entry_point_records`).
     """
     env = dict(os.environ) if env is None else env
     pm = CMPluginManager()
@@ -188,7 +270,7 @@ def get_plugin_manager(
         only: set[str] | None = None
         if "CM_PLUGINS" in env:
             only = {p.strip().lower() for p in env["CM_PLUGINS"].split(",") if p.strip()}
-        _load_entry_points(pm, only, blocked_set, verbose)
+        _load_entry_points(pm, entry_point_records(cache_dir), only, blocked_set, verbose)
 
     _check_unknown_hooks(pm)
     if _env_flag(env, "CM_TRACE_PLUGINS"):
@@ -198,16 +280,16 @@ def get_plugin_manager(
     return pm
 
 
-def _load_entry_points(pm: CMPluginManager, only: set[str] | None, blocked: set[str], verbose: bool) -> None:
-    for ep in _iter_entry_points():
+def _load_entry_points(
+    pm: CMPluginManager, records: list[EntryPointRecord], only: set[str] | None, blocked: set[str], verbose: bool
+) -> None:
+    for ep in records:
         name = ep.name.lower()
         if name in blocked or (only is not None and name not in only):
             continue
         if pm.get_plugin(name) is not None or pm.is_blocked(name):
             continue
-        dist = getattr(ep, "dist", None)
-        dist_name = getattr(dist, "name", "") or ""
-        dist_version = getattr(dist, "version", "") or ""
+        dist_name, dist_version = ep.dist_name, ep.dist_version
         try:
             plugin = ep.load()
             pm.register(plugin, name=name)

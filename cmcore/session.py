@@ -73,6 +73,7 @@ class Session:
                 load_entry_points=self._load_entry_points,
                 env=self.env,
                 verbose=self.log.level > INFO,
+                cache_dir=self.home / "index",
             )
         if not self._warned:
             self._warned = True

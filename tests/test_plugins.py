@@ -190,3 +190,23 @@ def test_cli_block_plugin_flag(cm_home):
     p = _run_cm(["-p", "no:good", "greet", "greeter"], CM_HOME=str(cm_home), CM_PLUGINS="good")
     assert p.returncode == 4
     assert 'automation "greeter" not found' in p.stderr
+
+
+def test_entry_point_list_is_cached_until_sys_path_changes(fake_plugins, tmp_path):
+    from cmcore.plugins import entry_point_records
+
+    cache = tmp_path / "idx"
+    first = entry_point_records(cache)
+    assert "good" in {r.name for r in first}
+    (f,) = cache.glob("entry-points-*.json")
+    data = json.loads(f.read_text())
+    data["entry_points"].append(["planted", "nowhere.module", "planted-dist", "9"])
+    f.write_text(json.dumps(data))
+    # nothing on sys.path changed: the cached list (with the planted row) is used
+    assert "planted" in {r.name for r in entry_point_records(cache)}
+    # installing something changes a sys.path folder: the list is scanned again
+    (fake_plugins / "touch-marker").write_text("x")
+    try:
+        assert "planted" not in {r.name for r in entry_point_records(cache)}
+    finally:
+        (fake_plugins / "touch-marker").unlink()
