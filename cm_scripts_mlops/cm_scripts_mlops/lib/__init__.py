@@ -1,0 +1,1 @@
+"""Shared helpers used by the scripts' customize.py files (stdlib only, importable anywhere)."""
