@@ -1,0 +1,380 @@
+"""The cache store: lookup, locked reservation, atomic publish, listing and removal.
+
+Layout: ``<home>/repos/local/cache/<uid>/`` holds one entry: ``_cm.json`` (meta), the
+cached state file (``cm-cached-state.json`` or ``mlc-cached-state.json``) and whatever the
+script wrote, because the script runs in that folder. ``<cache>/.locks/`` holds the lock
+files (one per key, one per folder).
+
+Uids: the first entry of a key is ``digest[:16]``; further entries of the same key (``--new``,
+or when the first one is kept for other version constraints) are ``digest[:8]`` + 8 random
+hex digits. A lookup therefore reads only the folders whose name starts with ``digest[:8]``,
+and scans the rest by ``cache_key`` only when that finds nothing (entries copied in under
+other names).
+
+Visibility: an entry exists for lookups once its meta is written; ``publish`` writes the
+state and then the meta, each atomically, so a killed run never leaves a visible half entry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cmcore.cache.entry import (
+    META_FILE,
+    RESERVATION_FILE,
+    STATE_FILES,
+    CacheEntry,
+    load_entry,
+    read_reservation,
+)
+from cmcore.cache.keys import CacheKey, script_content_hash
+from cmcore.cache.locks import KeyLock, try_lock
+from cmcore.cache.versions import version_in_range
+from cmcore.errors import GENERIC, CMError
+from cmcore.metaio import atomic_write_text, dump_json, write_json
+from cmcore.refs import gen_uid, parse_tags, tags_match
+
+__all__ = ["CacheEntry", "CacheKey", "CacheSlot", "CacheStore", "script_content_hash"]
+
+CACHE_AUTOMATION_UID = "541d6f712a6b464e"
+LOCAL_REPO_UID = "9a3280b14a4285c9"
+TRASH_PREFIX = ".trash-"
+
+Validator = Callable[[CacheEntry], bool]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _script_ident(script: Any) -> tuple[str, str]:
+    """(alias, uid) of the script artifact (an Artifact, an ``alias,uid`` string or None)."""
+    if script is None:
+        return "", ""
+    if isinstance(script, str):
+        from cmcore.refs import parse_ref
+
+        return parse_ref(script)
+    return str(getattr(script, "alias", "") or ""), str(getattr(script, "uid", "") or "")
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for t in tags:
+        t = str(t).strip()
+        # '-x' tags are queries, not tags; CM's 'tmp' marker has no meaning here.
+        if t and not t.startswith("-") and t != "tmp" and t not in out:
+            out.append(t)
+    return out
+
+
+def _make_writable(func: Any, path: str, exc_info: Any) -> None:
+    """rmtree helper: read-only files and folders (git packs, Go module caches) are deleted too."""
+    parent = os.path.dirname(path)
+    for p in (parent, path):
+        try:
+            os.chmod(p, 0o700)
+        except OSError:
+            pass
+    func(path)
+
+
+class CacheSlot:
+    """What ``CacheStore.reserve`` yields: either a hit, or a folder to run in and publish."""
+
+    def __init__(self, store: CacheStore, key: CacheKey, uid: str, path: Path, tags: list[str],
+                 script: tuple[str, str], hit: CacheEntry | None) -> None:
+        self.store = store
+        self.key = key
+        self.uid = uid
+        self.path = path
+        self.hit = hit
+        self.entry: CacheEntry | None = hit
+        self._tags = tags
+        self._script = script
+        self._open = True
+
+    def publish(
+        self,
+        tags: list[str] | None,
+        version: str,
+        new_env: dict[str, Any],
+        new_state: dict[str, Any],
+        deps: list[Any],
+        dependent_cached_path: str | None = None,
+        extra_meta: dict[str, Any] | None = None,
+    ) -> CacheEntry:
+        """Make the entry visible: write the cached state, then the meta, each atomically."""
+        if self.hit is not None:
+            raise CMError(f"cache slot {self.uid} is a hit; there is nothing to publish", GENERIC)
+        if not self._open:
+            raise CMError(f"cache slot {self.uid} was already published or released", GENERIC)
+        alias, suid = self._script
+        version = str(version or "")
+        all_tags = list(tags or self._tags)
+        if suid:
+            all_tags.append(f"script-artifact-{suid}")
+        if version:
+            all_tags.append(f"version-{version}")
+        dialect = self.key.dialect
+        state = {"new_env": new_env or {}, "new_state": new_state or {}, "deps": deps or [], "version": version}
+        meta: dict[str, Any] = dict(extra_meta or {})
+        meta.update({
+            "uid": self.uid,
+            "automation_alias": "cache",
+            "automation_uid": CACHE_AUTOMATION_UID,
+            "tags": _clean_tags(all_tags),
+            "version": version,
+            "cache_key": self.key.digest(),
+            "cache_key_fields": self.key.to_dict(),
+            "associated_script_artifact": f"{alias},{suid}" if alias and suid else (alias or suid),
+            "associated_script_artifact_uid": suid,
+            "dependent_cached_path": str(dependent_cached_path or ""),
+            "created": _now(),
+            "dialect": dialect,
+        })
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_json(self.path / STATE_FILES.get(dialect, STATE_FILES["cm"]), state)
+        write_json(self.path / META_FILE, meta)  # from here on the entry is visible
+        self._open = False
+        entry = load_entry(self.path, self.store.repos_root)
+        if entry is None or entry.corrupt:  # pragma: no cover - we just wrote both files
+            raise CMError(f"cache entry {self.path} could not be read back after publishing", GENERIC)
+        self.entry = entry
+        return entry
+
+
+class CacheStore:
+    """The cache of one CM home. Cheap to create; holds no open files between calls."""
+
+    def __init__(self, session: Any, lock_timeout: float | None = None) -> None:
+        self.session = session
+        self.repos_root = os.fspath(Path(session.home) / "repos")
+        self.root = Path(self.repos_root) / "local" / "cache"
+        self.locks_dir = self.root / ".locks"
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------------------
+    def _folders(self) -> list[Path]:
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        return [self.root / n for n in sorted(names) if not n.startswith(".") and (self.root / n).is_dir()]
+
+    def _warn_corrupt(self, entry: CacheEntry) -> None:
+        """One warning line per corrupt folder per session; it never stops a lookup."""
+        warned = self.session.cache.setdefault("cache_corrupt_warned", set())
+        if str(entry.path) not in warned:
+            warned.add(str(entry.path))
+            self.session.log.warning(
+                f"skipping corrupt cache entry {entry.path}: {entry.error} "
+                f"(remove it with: cm rm cache {entry.uid} -f)"
+            )
+
+    def _candidates(self, digest: str) -> list[CacheEntry]:
+        folders = self._folders()
+        prefix = digest[:8]
+        found: list[Path] = []
+        rest: list[Path] = []
+        for f in folders:
+            (found if f.name.startswith(prefix) else rest).append(f)
+        entries = [e for e in (load_entry(f, self.repos_root, want_key=digest) for f in found) if e]
+        if not any(not e.corrupt for e in entries):
+            # Fallback: entries of this key under other names (copied in from elsewhere).
+            entries += [e for e in (load_entry(f, self.repos_root, want_key=digest) for f in rest) if e]
+        good = []
+        for e in entries:
+            if e.corrupt:
+                self._warn_corrupt(e)
+            else:
+                good.append(e)
+        good.sort(key=lambda e: (e.created, e.uid), reverse=True)
+        return good
+
+    def lookup(self, key: CacheKey, version_min: str = "", version_max: str = "",
+               validate: Validator | None = None) -> CacheEntry | None:
+        """The newest valid entry for ``key``, or None.
+
+        Skipped: corrupt entries (one warning each), entries whose ``dependent_cached_path``
+        is gone, entries whose version is outside ``version_min``/``version_max`` (an entry
+        without a version fails a bounded request), and entries ``validate`` rejects.
+        """
+        for entry in self._candidates(key.digest()):
+            if entry.dependency_missing:
+                self.session.log.debug(f"cache entry {entry.uid}: {entry.dependent_cached_path} is gone; not reused")
+                continue
+            if not version_in_range(entry.version, version_min, version_max):
+                continue
+            if validate is not None:
+                try:
+                    ok = bool(validate(entry))
+                except CMError as exc:
+                    self.session.log.warning(f"cache entry {entry.uid}: validation failed: {exc.message}")
+                    ok = False
+                if not ok:
+                    continue
+            return entry
+        return None
+
+    def entries(self, tags: str | list[str] | None = None) -> list[CacheEntry]:
+        """Every entry (oldest first), corrupt ones included (``.corrupt``, ``.error``).
+
+        ``tags`` is a CM tag query (``a,b,-c`` or a list). A corrupt entry matches through the
+        tags recorded when it was reserved, if those survived.
+        """
+        yes, no = parse_tags(tags)
+        out = []
+        for f in self._folders():
+            e = load_entry(f, self.repos_root)
+            if e is None:
+                continue
+            if (yes or no) and not tags_match(e.tags, yes, no):
+                continue
+            out.append(e)
+        out.sort(key=lambda e: (e.created, e.uid))
+        return out
+
+    def unfinished(self) -> list[Path]:
+        """Folders without a meta: running reservations, or runs that failed or were killed."""
+        return [f for f in self._folders() if not (f / META_FILE).exists()]
+
+    # -- reserving ---------------------------------------------------------------------
+    def _ensure_root(self) -> None:
+        if self.root.is_dir():
+            return
+        local = self.root.parent
+        if not (local / "cmr.yaml").exists() and not (local / "cmr.json").exists():
+            try:
+                self.session.db.local_repo()  # the database owns the local repo's meta
+            except Exception:  # noqa: BLE001 - no database yet: write the CM default ourselves
+                atomic_write_text(local / "cmr.yaml", f"alias: local\nuid: {LOCAL_REPO_UID}\ngit: false\n")
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _folder_lock_path(self, uid: str) -> Path:
+        return self.locks_dir / f"{uid}.folder.lock"
+
+    def _fresh_uid(self, digest: str) -> str:
+        while True:
+            uid = digest[:8] + gen_uid()[:8]
+            if not (self.root / uid).exists():
+                return uid
+
+    def _discard(self, folder: Path) -> None:
+        """Remove a folder; first renamed out of sight so no reader sees it half-deleted."""
+        if not folder.exists():
+            return
+        trash = self.root / f"{TRASH_PREFIX}{folder.name}-{gen_uid()[:6]}"
+        try:
+            os.replace(folder, trash)
+        except OSError:
+            trash = folder
+        shutil.rmtree(trash, onerror=_make_writable)
+
+    @contextmanager
+    def reserve(
+        self,
+        key: CacheKey,
+        tags: list[str],
+        script: Any,
+        new: bool = False,
+        *,
+        renew: bool = False,
+        version_min: str = "",
+        version_max: str = "",
+        validate: Validator | None = None,
+    ) -> Iterator[CacheSlot]:
+        """Lock ``key`` across processes and yield a :class:`CacheSlot` until the block exits.
+
+        After the lock is taken the lookup runs again, so of several simultaneous cold runs
+        one executes and the others get ``slot.hit``. ``new`` always gives a fresh folder;
+        ``renew`` re-runs in the folder of the entry found (hidden until republished).
+        Asking again for a key this thread already holds raises a cycle error.
+        """
+        self._ensure_root()
+        digest = key.digest()
+        alias, suid = _script_ident(script)
+        label = (alias or suid or key.script_uid or "script") + "".join(f" _{v}" for v in key.variations)
+        if key.version:
+            label += f" (version {key.version})"
+
+        def waiting() -> None:
+            self.session.log.info(f"waiting for another run of {label} to finish (cache {digest[:12]})")
+
+        with KeyLock(self.locks_dir / f"{digest}.lock", label, self.lock_timeout, on_wait=waiting):
+            found = None if new else self.lookup(key, version_min, version_max, validate)
+            if found is not None and not renew:
+                yield CacheSlot(self, key, found.uid, found.path, tags, (alias, suid), hit=found)
+                return
+            if found is not None:  # renew: same folder, invisible while it re-runs
+                uid, reuse_files = found.uid, True
+            else:
+                primary = self.root / digest[:16]
+                primary_entry = load_entry(primary, self.repos_root)
+                # The primary name is free unless it holds a good entry of this key (kept for
+                # other version constraints) or an entry of another key (a copied-in folder).
+                taken = primary_entry is not None and (
+                    not primary_entry.corrupt or primary_entry.cache_key not in ("", digest)
+                )
+                uid = self._fresh_uid(digest) if new or taken else digest[:16]
+                reuse_files = False
+            folder = self.root / uid
+            folder_lock = KeyLock(self._folder_lock_path(uid), f"cache folder {uid}", self.lock_timeout)
+            with folder_lock:
+                if reuse_files:
+                    for name in (META_FILE, *STATE_FILES.values()):
+                        (folder / name).unlink(missing_ok=True)
+                else:
+                    self._discard(folder)  # a leftover of a killed or failed run: start clean
+                    folder.mkdir(parents=True)
+                atomic_write_text(folder / RESERVATION_FILE, dump_json({
+                    "cache_key": digest, "tags": _clean_tags(list(tags)), "script": f"{alias},{suid}",
+                    "pid": os.getpid(), "started": _now(),
+                }))
+                yield CacheSlot(self, key, uid, folder, list(tags), (alias, suid), hit=None)
+
+    # -- removing ----------------------------------------------------------------------
+    def remove(self, entry: CacheEntry | Path) -> None:
+        """Delete an entry (corrupt or not) or an unfinished folder.
+
+        Refuses (CMError) while a live run holds the folder; a dead run's lock is gone.
+        """
+        folder = entry.path if isinstance(entry, CacheEntry) else Path(entry)
+        if folder.parent != self.root:
+            raise CMError(f"{folder} is not a cache entry of {self.root}", GENERIC)
+        lock = try_lock(self._folder_lock_path(folder.name))
+        if lock is None:
+            res = read_reservation(folder)
+            who = f" (pid {res['pid']})" if res.get("pid") else ""
+            raise CMError(f"cache entry {folder.name} is in use by a running script{who}; not removed", GENERIC)
+        try:
+            self._discard(folder)
+        finally:
+            lock.release()
+
+    def in_use(self, folder: Path) -> bool:
+        """True while a live run holds the folder's lock (a killed run's lock is already gone)."""
+        lock = try_lock(self._folder_lock_path(folder.name))
+        if lock is None:
+            return True
+        lock.release()
+        return False
+
+    def clean_trash(self) -> list[Path]:
+        """Remove ``.trash-*`` folders left by a removal that was killed half-way."""
+        out = []
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        for n in names:
+            if n.startswith(TRASH_PREFIX):
+                shutil.rmtree(self.root / n, onerror=_make_writable)
+                out.append(self.root / n)
+        return out
