@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 # A path starts at the beginning of the value or after a separator (space, ':', ';', quote,
-# '=', ','), and contains "/local/cache/". The root before it is captured.
-_CACHE_PATH = re.compile(r"""(?<![^\s:;"'=,])(/[^\s:;"'=,]*?)/local/cache/""")
+# '=', ','), optionally after a compiler-style flag (-I, -L), and contains "/local/cache/".
+# Group 1 is the flag, group 2 the root before "/local/cache/".
+_CACHE_PATH = re.compile(r"""(?<![^\s:;"'=,])(-[A-Za-z])?(/[^\s:;"'=,]*?)/local/cache/""")
 
 
 def fix_text(text: str, repos_root: str) -> str:
@@ -23,7 +24,7 @@ def fix_text(text: str, repos_root: str) -> str:
     root = repos_root.rstrip("/")
 
     def repl(m: re.Match[str]) -> str:
-        return m.group(0) if m.group(1) == root else f"{root}/local/cache/"
+        return m.group(0) if m.group(2) == root else f"{m.group(1) or ''}{root}/local/cache/"
 
     return _CACHE_PATH.sub(repl, text)
 

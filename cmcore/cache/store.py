@@ -37,6 +37,7 @@ from cmcore.cache.keys import CacheKey, script_content_hash
 from cmcore.cache.locks import KeyLock, try_lock
 from cmcore.cache.versions import version_in_range
 from cmcore.errors import GENERIC, CMError
+from cmcore.fsutil import FileLock
 from cmcore.metaio import atomic_write_text, dump_json, write_json
 from cmcore.refs import gen_uid, parse_tags, tags_match
 
@@ -325,8 +326,9 @@ class CacheStore:
                 uid = self._fresh_uid(digest) if new or taken else digest[:16]
                 reuse_files = False
             folder = self.root / uid
-            folder_lock = KeyLock(self._folder_lock_path(uid), f"cache folder {uid}", self.lock_timeout)
-            with folder_lock:
+            # Held while the folder is in use, so that prune and rm leave it alone. Only the
+            # key-lock holder takes it, so it cannot be a cycle (no KeyLock bookkeeping).
+            with FileLock(self._folder_lock_path(uid), timeout=self.lock_timeout):
                 if reuse_files:
                     for name in (META_FILE, *STATE_FILES.values()):
                         (folder / name).unlink(missing_ok=True)

@@ -13,7 +13,8 @@ def _part_key(part: str) -> tuple[int, int, int, str]:
     m = _PART.match(part)
     digits, rest = (m.group(1), m.group(2)) if m else ("", part)
     if not digits:
-        return (0, 0, 0, part)
+        # "post1" in "1.0.1.post1" is a post-release: after the padded zero; "rc1" before it.
+        return (1, 0, 2, part) if part.lower().startswith("post") else (0, 0, 0, part)
     if not rest:
         return (1, int(digits), 1, "")
     return (1, int(digits), 2 if rest.lower().startswith(("post", ".post")) else 0, rest)
