@@ -61,17 +61,24 @@ def probe_timeout(session: Any) -> float:
 
 def run_probe(cmd: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> str | None:
     """Run ``cmd``; return its stdout when it exits 0 in time, else None. Never raises."""
+    status, out, _err = run_probe_status(cmd, timeout, env)
+    return out if status == "ok" else None
+
+
+def run_probe_status(cmd: Sequence[str], timeout: float,
+                     env: dict[str, str] | None = None) -> tuple[str, str, str]:
+    """Run ``cmd``; return ``(status, stdout, stderr)``, status one of ``ok``, ``failed``
+    (non-zero exit), ``timeout`` (the child was killed) or ``missing`` (cannot start). Never raises."""
     try:
         proc = subprocess.run(
             list(cmd), capture_output=True, text=True, timeout=timeout, env=env,
-            stdin=subprocess.DEVNULL, check=False,
+            stdin=subprocess.DEVNULL, check=False, errors="replace",
         )
+    except subprocess.TimeoutExpired:
+        return "timeout", "", ""
     except (OSError, subprocess.SubprocessError, ValueError):
-        # missing tool, not executable, timed out (the child is killed): all mean "absent"
-        return None
-    if proc.returncode != 0:
-        return None
-    return proc.stdout
+        return "missing", "", ""
+    return ("ok" if proc.returncode == 0 else "failed"), proc.stdout, proc.stderr
 
 
 def cached(session: Any, key: str, compute: Callable[[], T]) -> T:
