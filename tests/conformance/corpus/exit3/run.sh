@@ -1,0 +1,3 @@
+#!/bin/bash
+echo "about to fail on purpose"
+exit 3
