@@ -88,8 +88,8 @@ def query_smi(timeout: float) -> list[dict[str, Any]] | None:
     if status == "failed":
         # drivers older than 510 do not know compute_cap: ask again without it
         fields = tuple(f for f in SMI_FIELDS if f != "compute_cap")
-        out = run_probe(smi_command(fields), timeout)
-        return None if out is None else parse_smi_csv(out, fields)
+        retry = run_probe(smi_command(fields), timeout)
+        return None if retry is None else parse_smi_csv(retry, fields)
     return parse_smi_csv(out)
 
 
