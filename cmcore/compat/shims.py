@@ -24,6 +24,7 @@ MARKER = "__cm_compat_shim__"
 # What old scripts read from cmind.__version__: the cmind API level these shims follow.
 CMIND_API_VERSION = "4.2.0"
 _ABSENT = object()
+_BUILT: dict[str, dict[str, ModuleType]] = {}
 
 
 def _access(i: dict | str | list) -> dict:
@@ -60,7 +61,17 @@ def make_utils_module(name: str, prefix: str) -> ModuleType:
 
 
 def make_module(name: str) -> dict[str, ModuleType]:
-    """The ``sys.modules`` entries for shim package ``name`` (``cmind``, ``mlc`` or ``utils``)."""
+    """The ``sys.modules`` entries for shim package ``name`` (``cmind``, ``mlc`` or ``utils``).
+
+    Built once per process, so that a module object a customize.py bound at load time is
+    the same one it imports again inside a hook.
+    """
+    if name not in _BUILT:
+        _BUILT[name] = _build(name)
+    return dict(_BUILT[name])
+
+
+def _build(name: str) -> dict[str, ModuleType]:
     if name == "utils":
         return {"utils": make_utils_module("utils", "MLC_")}
     prefix = "CM_" if name == "cmind" else "MLC_"
