@@ -119,12 +119,11 @@ def test_version_choose_priority_and_pip_string():
     assert env == {"MLC_VERSION_MIN": "2.0", "MLC_VERSION_MAX": "3"}
 
 
-def test_default_version_clamped_to_a_known_version():
-    req = VV.VersionRequest(version_min="1.5")
-    assert VV.clamp_default("1.1", req) == "1.5"
-    assert VV.clamp_default("1.1", req, ["1.1", "2.0"]) == "2.0"
-    assert VV.clamp_default("3.0", VV.VersionRequest(version_max="2.5"), ["1.1", "2.0", "3.0"]) == "2.0"
-    assert VV.clamp_default("1.1", VV.VersionRequest(), ["1.1", "2.0"]) == "1.1"
+def test_default_version_clamped():
+    assert VV.clamp_default("1.1", VV.VersionRequest(version_min="1.5")) == "1.5"
+    assert VV.clamp_default("3.0", VV.VersionRequest(version_max="2.5")) == "2.5"
+    assert VV.clamp_default("3.0", VV.VersionRequest(version_max="2.5", version_max_usable="2.2")) == "2.2"
+    assert VV.clamp_default("1.1", VV.VersionRequest()) == "1.1"
 
 
 def test_append_deps_replacement_rules():

@@ -27,7 +27,7 @@ def compare(a: str, b: str) -> int:
     n = max(len(pa), len(pb))
     pa += [0] * (n - len(pa))
     pb += [0] * (n - len(pb))
-    for x, y in zip(pa, pb):
+    for x, y in zip(pa, pb, strict=True):
         if x == y:
             continue
         if isinstance(x, int) and isinstance(y, int):
@@ -94,12 +94,11 @@ def write_env(req: VersionRequest, env: dict, prefix: str) -> None:
             env[prefix + ENV_SUFFIX[k]] = v
 
 
-def clamp_default(default: str, req: VersionRequest, known: list[str] | None = None) -> str:
+def clamp_default(default: str, req: VersionRequest) -> str:
     """The version to use when none was requested: ``default`` raised to min, lowered to max.
 
-    When the script has a ``versions`` map and the clamped value is not one of its keys, the
-    lowest known version inside the constraints is used instead, so that the fragment applied
-    is the one of the version really chosen (flaw 7).
+    The caller then applies the ``versions`` fragment of *this* version, if there is one
+    (flaw 7: CM applied the fragment of the unclamped default).
     """
     v = str(default)
     if req.version_min and compare(v, req.version_min) < 0:
@@ -107,26 +106,4 @@ def clamp_default(default: str, req: VersionRequest, known: list[str] | None = N
     upper = req.version_max_usable or req.version_max
     if upper and compare(v, upper) > 0:
         v = upper
-    if known and v not in known and v != str(default):
-        fits = [k for k in known if _within(k, req)]
-        if fits:
-            fits.sort(key=_Key)
-            v = fits[0] if compare(v, str(default)) > 0 else fits[-1]
     return v
-
-
-def _within(v: str, req: VersionRequest) -> bool:
-    if req.version_min and compare(v, req.version_min) < 0:
-        return False
-    upper = req.version_max_usable or req.version_max
-    if upper and compare(v, upper) > 0:
-        return False
-    return True
-
-
-class _Key:
-    def __init__(self, v: str) -> None:
-        self.v = v
-
-    def __lt__(self, other: _Key) -> bool:
-        return compare(self.v, other.v) < 0

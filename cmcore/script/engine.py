@@ -1,0 +1,348 @@
+"""One ``run`` of a script, in the normative order of CM-FORMAT §3.8, through the hooks.
+
+resolve -> ``cm_detect`` (cache plugin) -> hit: cached env + dynamic deps | miss: reserve
+the entry, chdir into it -> deps -> ``cm_run`` (native runner, trylast) -> post_deps ->
+publish -> restore the caller's env/state in place -> ``cm_postprocess``.
+
+The cwd is restored in ``finally`` on every path (CM leaves it inside the cache entry on
+errors); on an error the caller's env and state are restored too, so a failed run changes
+nothing the caller holds.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from cmcore.errors import GENERIC, NOT_FOUND, CMError
+from cmcore.script import cacheuse as C
+from cmcore.script import envmodel as E
+from cmcore.script.context import Frame, RunContext, run_context
+from cmcore.script.deps import call_dep, run_deps
+from cmcore.script.depspec import DEP_LISTS
+from cmcore.script.flags import RunFlags, is_true
+from cmcore.script.resolve import find_script
+from cmcore.script.scriptrun import ScriptRun, apply_default_version, build, dialect_of
+from cmcore.script.tagquery import build_query
+from cmcore.types import Component
+
+TMP_FILES = ("tmp-run.sh", "tmp-run.bat", "tmp-env.sh", "tmp-env.bat", "tmp-env-all.sh", "tmp-env-all.bat",
+             "tmp-state.json", "tmp-run-state.json", "tmp-run-env.out", "tmp-ver.out", "tmp-run.log")
+STALE_FILES = ("tmp-run-env.out", "tmp-run-state.json", "tmp-ver.out")
+
+
+def run_script(session: Any, i: dict) -> dict:
+    """The ``run`` action of the script automation; returns the CM result dict or raises CMError."""
+    for k in ("env", "state", "const", "const_state", "adr", "ad"):
+        if i.get(k) is not None and not isinstance(i[k], dict):
+            raise CMError(f'"{k}" must be a mapping (e.g. --{k}.KEY=VALUE), not {type(i[k]).__name__}', GENERIC)
+    env = i.get("env")
+    if env is None:
+        env = i["env"] = {}
+    state = i.get("state")
+    if state is None:
+        state = i["state"] = {}
+    flags = RunFlags.from_input(i, env)
+    flags.quiet = flags.quiet or is_true(env.get("MLC_QUIET"))
+    query = build_query(i)
+    saved_env, saved_state = copy.deepcopy(env), copy.deepcopy(state)
+    entry_cwd = Path.cwd()
+    started = time.monotonic()
+    with run_context() as ctx:
+        frame: Frame | None = None
+        try:
+            if not flags.recursion and not os.access(entry_cwd, os.W_OK):
+                raise CMError(f"the current directory {entry_cwd} is not writable", GENERIC)
+            art = find_script(session, query, quiet=flags.quiet, ctx=ctx,
+                              remember=not flags.skip_remembered_selections)
+            if flags.help:
+                from cmcore.script.help import script_help
+
+                return script_help(art, i)
+            run = ScriptRun(session=session, artifact=art, dialect=dialect_of(art), inp=i, flags=flags,
+                            query=query, env=env, state=state, const=copy.deepcopy(i.get("const") or {}),
+                            const_state=copy.deepcopy(i.get("const_state") or {}), entry_cwd=entry_cwd,
+                            cwd=entry_cwd)
+            run.meta = copy.deepcopy(art.meta or {})
+            _merge_local_blocks(run)
+            build(run)
+            frame = Frame(run.uid or run.alias, run.alias, tuple(sorted(run.variations.names)),
+                          run.version_req.version)
+            ctx.push(frame)
+            if not flags.silent and not flags.dry_run:
+                session.log.debug(f"{'  ' * (ctx.depth - 1)}* run script {run.alias}{_vtext(run)}")
+            if flags.dry_run:
+                return _dry_run(run, ctx, saved_env, saved_state)
+            result = _execute(run, ctx, saved_env, saved_state)
+            if flags.time and not flags.recursion:
+                session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
+            return result
+        except BaseException:
+            E.restore_in_place(env, saved_env, {})
+            E.restore_in_place(state, saved_state, {})
+            raise
+        finally:
+            if frame is not None:
+                ctx.pop(frame)
+            if Path.cwd() != entry_cwd:
+                os.chdir(entry_cwd)
+
+
+def _vtext(run: ScriptRun) -> str:
+    v = "".join(f" _{n}" for n in run.variations.names)
+    return v + (f" (version {run.version_req.version})" if run.version_req.version else "")
+
+
+def _merge_local_blocks(run: ScriptRun) -> None:
+    """A dep's own ``env``/``state``/``const`` blocks, merged after the caller's snapshot."""
+    i = run.inp
+    run.env.update(copy.deepcopy(i.get("local_env") or {}))
+    E.deep_merge(run.state, i.get("local_state") or {})
+    run.const.update(copy.deepcopy(i.get("local_const") or {}))
+    E.deep_merge(run.const_state, i.get("local_const_state") or {})
+
+
+def _execute(run: ScriptRun, ctx: RunContext, saved_env: dict, saved_state: dict) -> dict:
+    session = run.session
+    C.collect_extra_cache_tags(run)
+    run.cache = C.wants_cache(run)
+    run.new, run.renew, run.skip_cache = run.flags.new, run.flags.renew, run.flags.skip_cache
+    comp = Component(kind="script", name=run.alias, data=run)
+    if run.cache:
+        run.cache_key = C.make_key(run)
+        run.validate = C.make_validator(run, session)
+    found = session.pm.hook.cm_detect(component=comp, session=session)
+    if found is not None:
+        return _from_cache(run, comp, found, saved_env, saved_state)
+    if run.flags.only_execute_from_cache:
+        raise CMError(f'script "{run.alias}" has no valid cache entry (--only_execute_from_cache)', NOT_FOUND)
+    installed = session.pm.hook.cm_install(component=comp, session=session)
+    if isinstance(installed, dict):
+        run.env.update(installed)
+    if not run.cache:
+        _execute_here(run, comp)
+        return _finish(run, comp, None, saved_env, saved_state)
+    from cmcore.cache.store import CacheStore
+
+    store = CacheStore(session)
+    with store.reserve(run.cache_key, C.entry_tags(run), run.artifact, run.flags.new, renew=run.flags.renew,
+                       version_min=run.version_min, version_max=run.version_max,
+                       validate=run.validate) as slot:
+        if slot.hit is not None:
+            return _from_cache(run, comp, slot.hit, saved_env, saved_state)
+        os.chdir(slot.path)
+        run.cwd = Path(slot.path)
+        if run.flags.renew:
+            run.env[run.key("RENEW_CACHE_ENTRY")] = "yes"
+        _execute_here(run, comp)
+        return _finish(run, comp, slot, saved_env, saved_state)
+
+
+def _from_cache(run: ScriptRun, comp: Component, found: Any, saved_env: dict, saved_state: dict) -> dict:
+    """A hit: dynamic deps and prehook deps, the cached env/state, dynamic posthook and post deps."""
+    run_deps(run, "deps", only_dynamic=True)
+    run_deps(run, "prehook_deps", only_dynamic=True)
+    if hasattr(found, "new_env"):
+        C.merge_cached(run, found)
+        run.version = str(getattr(found, "version", "") or "")
+    elif isinstance(found, dict):  # a plugin's own detection result: env to merge
+        run.env.update(found)
+    if not run.flags.fake_run:
+        run_deps(run, "posthook_deps", only_dynamic=True)
+        run_deps(run, "post_deps", only_dynamic=True)
+    return _finish(run, comp, None, saved_env, saved_state, cached=found)
+
+
+def _predeps(run: ScriptRun) -> None:
+    """MLC's ``predeps(i)`` hook: before the deps, may change them; meta ``predeps: false`` disables."""
+    if run.dialect.name != "mlc" or run.meta.get("predeps") is False or run.flags.fake_run:
+        return
+    if not (run.path / "customize.py").is_file():
+        return
+    from cmcore.script.native_runner import _hook, prepare_hooks
+
+    module, _rsi, i = prepare_hooks(run, run.session)
+    _hook(run, module, "predeps", i)
+
+
+def _execute_here(run: ScriptRun, comp: Component) -> None:
+    """A miss, or no caching: deps, the hooks' ``cm_run``, post_deps (CM-FORMAT §3.8 step 9)."""
+    session = run.session
+    for w in run.warnings:
+        session.log.warning(f"{run.alias}: {w}")
+    apply_default_version(run)
+    run.env[run.tmp("CURRENT_SCRIPT_PATH")] = str(run.path)
+    _predeps(run)
+    run_deps(run, "deps")
+    for f in STALE_FILES:
+        (Path.cwd() / f).unlink(missing_ok=True)
+    pip = run.version_req.pip_string()
+    if pip:
+        run.env[run.tmp("PIP_VERSION_STRING")] = pip
+    run.reapply_const()
+    work = Path.cwd()
+    outdir = run.env.get(run.key("OUTDIRNAME"))
+    if outdir:
+        target = Path(str(outdir)).expanduser()
+        target = target if target.is_absolute() else work / target
+        target.mkdir(parents=True, exist_ok=True)
+        os.chdir(target)
+    try:
+        r = session.pm.hook.cm_run(component=comp, session=session)
+        if run.skipped:
+            return
+        if isinstance(r, dict) and r:
+            for k, v in r.items():  # a plugin took the run over: merge like tmp-run-env.out
+                if isinstance(run.env.get(k), list) and not isinstance(v, list):
+                    if v not in run.env[k]:
+                        run.env[k].append(v)
+                else:
+                    run.env[k] = v
+        if not run.flags.fake_run:
+            run_deps(run, "post_deps")
+    finally:
+        if Path.cwd() != work:
+            os.chdir(work)
+
+
+def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_state: dict,
+            cached: Any = None) -> dict:
+    session = run.session
+    if run.replacement_result is not None:
+        E.restore_in_place(run.env, saved_env, run.replacement_result.get("new_env") or {})
+        E.restore_in_place(run.state, saved_state, run.replacement_result.get("new_state") or {})
+        return dict(run.replacement_result, env=run.env, state=run.state)
+    if cached is None:
+        run.version = run.hook_version or str(run.env.get(run.key("DETECTED_VERSION")) or "") \
+            or str(run.env.get(run.key("VERSION")) or "")
+    run.reapply_const()
+    keys = run.flags.force_new_env_keys or run.new_env_keys
+    new_env = E.filter_keys(run.env, keys)
+    new_state = E.filter_keys(run.state, run.new_state_keys, run.env)
+    if run.flags.print_deps:
+        new_state["print_deps"] = [f"cm run script --tags={t}" for t in run.deps_run]
+    if slot is not None and not run.skipped:
+        _publish(run, slot, new_env, new_state)
+    ran_native = run.native_result is not None
+    if Path.cwd() != run.entry_cwd:
+        os.chdir(run.entry_cwd)
+    if slot is None and cached is None and ran_native and not run.flags.dirty:
+        _clean_tmp_files(run)
+    if run.flags.save_env:
+        _save_env(run, new_env)
+    E.restore_in_place(run.env, saved_env, new_env)
+    E.restore_in_place(run.state, saved_state, new_state)
+    from cmcore.script.context import current
+
+    ctx = current()
+    if ctx is not None:
+        ctx.version_info.append({"script_uid": run.uid, "script_alias": run.alias,
+                                 "script_tags": ",".join(run.artifact.tags or []),
+                                 "script_variations": run.variations.tags_string, "version": run.version})
+    for key, label in (run.meta.get("print_env_at_the_end") or {}).items():
+        if key in new_env:
+            session.log.info(f"{label or f'ENV[{key}]'}: {new_env[key]}")
+    result: dict[str, Any] = {"return": 0, "env": run.env, "new_env": new_env, "state": run.state,
+                              "new_state": new_state, "deps": list(run.deps_run), "version": run.version,
+                              "script": {"alias": run.alias, "uid": run.uid, "path": str(run.path),
+                                         "variations": list(run.variations.names)}}
+    if cached is not None and hasattr(cached, "path"):
+        result["cached"] = True
+        result["cache_path"] = str(cached.path)
+    elif slot is not None:
+        result["cached"] = False
+        result["cache_path"] = str(slot.path)
+    session.pm.hook.cm_postprocess(component=comp, session=session, result=result)
+    return result
+
+
+def _publish(run: ScriptRun, slot: Any, new_env: dict, new_state: dict) -> None:
+    from cmcore.script.native import export_lines
+
+    path = Path(slot.path)
+    try:
+        (path / "tmp-env-all.sh").write_text("\n".join(export_lines(run.env)) + "\n", encoding="utf-8")
+        (path / "tmp-env.sh").write_text("\n".join(export_lines(new_env)) + "\n", encoding="utf-8")
+    except CMError as exc:  # an unexportable value must not lose the result
+        run.session.log.debug(f"tmp-env.sh not written: {exc.message}")
+    dcp = run.env.get(run.key("GET_DEPENDENT_CACHED_PATH"))
+    dcp = str(dcp) if dcp and Path(str(dcp)).resolve() != path.resolve() else None
+    slot.publish(tags=C.entry_tags(run), version=run.version, new_env=new_env, new_state=new_state,
+                 deps=list(run.deps_run), dependent_cached_path=dcp)
+
+
+def _clean_tmp_files(run: ScriptRun) -> None:
+    """Remove the wrapper and data files a non-cached run left in the work folder."""
+    names = list(TMP_FILES) + [str(f) for f in run.meta.get("clean_files") or []]
+    for base in {run.entry_cwd, run.cwd}:
+        for n in names:
+            p = base / n
+            try:
+                if p.is_file() and not p.is_symlink():
+                    p.unlink()
+            except OSError:
+                pass
+
+
+def _save_env(run: ScriptRun, new_env: dict) -> None:
+    """``--save_env``: ``tmp-env.sh`` with the new_env exports and the script_prefix, in the cwd."""
+    from cmcore.script.native import export_lines
+
+    lines = ["#!/bin/bash", ""] + [str(x) for x in run.state.get("script_prefix") or []]
+    lines += export_lines(new_env)
+    (run.entry_cwd / "tmp-env.sh").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _dry_run(run: ScriptRun, ctx: RunContext, saved_env: dict, saved_state: dict) -> dict:
+    """``--dry-run``: resolve this script and its deps recursively; run nothing, cache nothing."""
+    node: dict[str, Any] = {"script": run.alias, "variations": list(run.variations.names),
+                            "version": run.version_req.version, "cache": C.wants_cache(
+                                _with(run, dry_run=False)), "deps": []}
+    from cmcore.script.conditions import enabled
+
+    for lname in DEP_LISTS:
+        for dep in run.deps.get(lname) or []:
+            if not isinstance(dep, dict) or not dep.get("tags"):
+                continue
+            if not enabled(dep, run.env):
+                node["deps"].append({"list": lname, "tags": dep.get("tags"), "skipped": "conditions"})
+                continue
+            r = call_dep(run, dep, post=lname == "post_deps", list_name=lname)
+            child = dict((r or {}).get("tree") or {})
+            child["list"] = lname
+            node["deps"].append(child)
+    E.restore_in_place(run.env, saved_env, {})
+    E.restore_in_place(run.state, saved_state, {})
+    if not run.flags.recursion and run.inp.get("out") == "con":
+        print("\n".join(tree_lines(node)))
+    return {"return": 0, "tree": node, "env": run.env, "state": run.state, "new_env": {}, "new_state": {},
+            "deps": list(run.deps_run)}
+
+
+def _with(run: ScriptRun, **flags: Any) -> ScriptRun:
+    f = copy.copy(run.flags)
+    for k, v in flags.items():
+        setattr(f, k, v)
+    r = copy.copy(run)
+    r.flags = f
+    return r
+
+
+def tree_lines(node: dict, depth: int = 0) -> list[str]:
+    """Text lines of a ``--dry-run`` tree."""
+    pad = "  " * depth
+    if node.get("skipped"):
+        return [f"{pad}- [{node.get('list')}] {node.get('tags')} (skipped: {node['skipped']})"]
+    label = node.get("script", "?") + "".join(f" _{v}" for v in node.get("variations") or [])
+    if node.get("version"):
+        label += f" (version {node['version']})"
+    if node.get("cache"):
+        label += " [cached]"
+    prefix = f"[{node['list']}] " if node.get("list") and depth else ""
+    out = [f"{pad}{'- ' if depth else ''}{prefix}{label}"]
+    for child in node.get("deps") or []:
+        out.extend(tree_lines(child, depth + 1))
+    return out
