@@ -268,3 +268,16 @@ def test_other_thread_waits_then_hits(store: CacheStore) -> None:
         e = slot.publish(["get"], "1", {}, {}, [])
     t.join()
     assert results and results[0] is not None and results[0].uid == e.uid
+
+
+def test_entry_copied_in_under_another_name_is_found(store: CacheStore) -> None:
+    k = key()
+    e = publish(store, k, env={"N": "orig"})
+    assert store.lookup(key(variations=["miss"])) is None  # a miss first: the scan memo is built
+    moved = e.path.parent / "00000000deadbeef"
+    shutil.move(str(e.path), str(moved))
+    hit = store.lookup(k)
+    assert hit is not None and hit.path == moved and hit.new_env == {"N": "orig"}
+    # a reservation does not clobber it either: the lookup under the lock finds it
+    with store.reserve(k, ["get"], SCRIPT) as slot:
+        assert slot.hit is not None and slot.hit.path == moved

@@ -94,11 +94,11 @@ class CacheEntry:
         return d
 
 
-def _read_json(path: Path) -> tuple[Any, str]:
+def read_json(path: Path) -> tuple[Any, str]:
     """(data, "") or (None, error text). A missing file gives (None, "missing")."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None, "missing"
     except OSError as exc:
         return None, f"cannot read {path.name}: {exc.strerror or exc}"
@@ -109,7 +109,7 @@ def _read_json(path: Path) -> tuple[Any, str]:
 
 
 def read_reservation(folder: Path) -> dict[str, Any]:
-    data, _ = _read_json(folder / RESERVATION_FILE)
+    data, _ = read_json(folder / RESERVATION_FILE)
     return data if isinstance(data, dict) else {}
 
 
@@ -120,7 +120,7 @@ def load_entry(folder: Path, repos_root: str, want_key: str | None = None) -> Ca
     meta names another key (cheap rejection before the state is read). Never raises for bad
     content: a corrupt entry comes back with ``corrupt=True``.
     """
-    meta, err = _read_json(folder / META_FILE)
+    meta, err = read_json(folder / META_FILE)
     if err == "missing":
         return None
     uid = folder.name
@@ -138,7 +138,7 @@ def load_entry(folder: Path, repos_root: str, want_key: str | None = None) -> Ca
     if not entry.cache_key and "tmp" in entry.tags:
         return entry  # an unfinished entry made by the original CM: listed, never reused
     state_name = STATE_FILES.get(entry.dialect, STATE_FILES["cm"])
-    state, err = _read_json(folder / state_name)
+    state, err = read_json(folder / state_name)
     if err or not isinstance(state, dict):
         if err == "missing" and not entry.cache_key:
             return entry  # foreign entry without state: nothing to reuse, nothing broken

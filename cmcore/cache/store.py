@@ -31,6 +31,7 @@ from cmcore.cache.entry import (
     STATE_FILES,
     CacheEntry,
     load_entry,
+    read_json,
     read_reservation,
 )
 from cmcore.cache.keys import CacheKey, script_content_hash
@@ -162,12 +163,15 @@ class CacheStore:
         self.lock_timeout = lock_timeout
 
     # -- reading -----------------------------------------------------------------------
-    def _folders(self) -> list[Path]:
+    def _names(self) -> list[str]:
+        """Entry folder names (no stat calls: this runs on every lookup)."""
         try:
-            names = os.listdir(self.root)
+            return sorted(n for n in os.listdir(self.root) if not n.startswith("."))
         except FileNotFoundError:
             return []
-        return [self.root / n for n in sorted(names) if not n.startswith(".") and (self.root / n).is_dir()]
+
+    def _folders(self) -> list[Path]:
+        return [self.root / n for n in self._names() if (self.root / n).is_dir()]
 
     def _warn_corrupt(self, entry: CacheEntry) -> None:
         """One warning line per corrupt folder per session; it never stops a lookup."""
@@ -180,16 +184,12 @@ class CacheStore:
             )
 
     def _candidates(self, digest: str) -> list[CacheEntry]:
-        folders = self._folders()
+        names = self._names()
         prefix = digest[:8]
-        found: list[Path] = []
-        rest: list[Path] = []
-        for f in folders:
-            (found if f.name.startswith(prefix) else rest).append(f)
-        entries = [e for e in (load_entry(f, self.repos_root, want_key=digest) for f in found) if e]
+        mine = [n for n in names if n.startswith(prefix)]
+        entries = [e for e in (load_entry(self.root / n, self.repos_root, want_key=digest) for n in mine) if e]
         if not any(not e.corrupt for e in entries):
-            # Fallback: entries of this key under other names (copied in from elsewhere).
-            entries += [e for e in (load_entry(f, self.repos_root, want_key=digest) for f in rest) if e]
+            entries += self._misnamed(names, digest)
         good = []
         for e in entries:
             if e.corrupt:
@@ -198,6 +198,29 @@ class CacheStore:
                 good.append(e)
         good.sort(key=lambda e: (e.created, e.uid), reverse=True)
         return good
+
+    def _misnamed(self, names: list[str], digest: str) -> list[CacheEntry]:
+        """Entries of ``digest`` whose folder name does not follow the uid scheme (copied in).
+
+        A fallback scan by ``cache_key``. Each folder's meta is read once per session (the
+        memo maps such keys to folder names), so a run with many cache misses, e.g. a cold
+        dependency tree, scans the cache once, and later only the folders that appeared since.
+        """
+        memo = self.session.cache.setdefault(f"cache_scan:{self.root}", {"seen": set(), "by_key": {}})
+        seen: set[str] = memo["seen"]
+        by_key: dict[str, list[str]] = memo["by_key"]
+        for n in names:
+            if n in seen or n.startswith(digest[:8]):
+                continue
+            meta, err = read_json(self.root / n / META_FILE)
+            if err or not isinstance(meta, dict):
+                continue  # unfinished or corrupt: looked at again next time
+            seen.add(n)
+            k = str(meta.get("cache_key") or "")
+            if k and not n.startswith(k[:8]):
+                by_key.setdefault(k, []).append(n)
+        found = (load_entry(self.root / n, self.repos_root, want_key=digest) for n in by_key.get(digest, ()))
+        return [e for e in found if e is not None]
 
     def lookup(self, key: CacheKey, version_min: str = "", version_max: str = "",
                validate: Validator | None = None) -> CacheEntry | None:
