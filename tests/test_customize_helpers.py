@@ -98,7 +98,7 @@ def test_two_candidates_take_the_first_with_one_notice_and_no_prompt(helpers, t6
     r = preprocess(helpers, script, env)
     assert r["return"] == 0 and r["found_file_path"] == str(d1 / "t6tool") and r["version"] == "1.2.0"
     err = capsys.readouterr().err
-    assert err.count("found 2 candidates for t6tool") == 1 and "(2.0.1)" in err
+    assert err.count("the first of 2 candidates") == 1 and f"also found: {d2 / 't6tool'}" in err
 
 
 def test_exact_version_and_max(helpers, t6) -> None:
@@ -113,7 +113,7 @@ def test_nothing_satisfies_gives_16(helpers, t6) -> None:
     script, d1, d2 = t6
     env = {"CM_TMP_PATH": f"{d1}:{d2}", "CM_VERSION_MIN": "3.0"}
     r = preprocess(helpers, script, env)
-    assert r["return"] == 16 and "t6tool" in r["error"] and "version" in r["error"]
+    assert r["return"] == 16 and "t6tool" in r["error"] and "version 2.0.1 < min 3.0" in r["error"]
     assert "CM_T6_BIN_WITH_PATH" not in env and "+PATH" not in env
 
 
@@ -181,14 +181,24 @@ def test_version_suffix_globs_and_extra_paths(helpers, tmp_path) -> None:
     assert env["+C_INCLUDE_PATH"] == [str(root / "include")] and "+LD_LIBRARY_PATH" not in env
 
 
+def test_a_folder_listed_twice_or_via_a_symlink_is_searched_once(helpers, tmp_path) -> None:
+    real = tmp_path / "usr" / "bin"
+    fake_tool(real, "tl", "1")
+    (tmp_path / "bin").symlink_to(real)
+    r = helpers.find_file_in_paths({"paths": [str(real), str(tmp_path / "bin"), str(real)], "file_name": "tl", "env": {}})
+    assert r["found_files"] == [str(real / "tl")]
+
+
 def test_hook_can_skip_candidates(helpers, tmp_path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     fake_tool(a, "tl", "1")
     fake_tool(b, "tl", "1")
     env = {"CM_TMP_PATH": f"{a}:{b}"}
     r = helpers.find_artifact({"file_name": "tl", "env": env,
-                               "hook": lambda x: {"skip": x["file_path"].startswith(str(a))}})
+                               "hook": lambda x: {"return": 0, "skip": x["file"].startswith(str(a))}})
     assert r["found_path"] == str(b)
+    r = helpers.find_artifact({"file_name": "tl", "env": env, "hook": lambda x: {"return": 1, "error": "bad hook"}})
+    assert r == {"return": 1, "error": "bad hook"}
 
 
 def test_detect_version_without_run_script_input_is_an_error_dict(helpers, tmp_path) -> None:

@@ -36,6 +36,48 @@ def _access(i: dict | str | list) -> dict:
     return current().access(i)
 
 
+class SessionLogger:
+    """The ``logger`` old scripts use (``automation.action_object.logger``,
+    ``automation.cmind.logger``): a ``logging.Logger``-like view of a session's log.
+    Without a session it follows :func:`cmcore.session.current`."""
+
+    def __init__(self, session: Any = None) -> None:
+        self._session = session
+
+    def _log(self) -> Any:
+        if self._session is not None:
+            return self._session.log
+        from cmcore.session import current
+
+        return current().log
+
+    @staticmethod
+    def _text(msg: object, args: tuple) -> str:
+        text = str(msg)
+        if args:
+            try:
+                text = text % args
+            except (TypeError, ValueError):
+                text = " ".join([text, *map(str, args)])
+        return text
+
+    def debug(self, msg: object, *args: Any, **_: Any) -> None:
+        self._log().debug(self._text(msg, args))
+
+    def info(self, msg: object, *args: Any, **_: Any) -> None:
+        self._log().info(self._text(msg, args))
+
+    def warning(self, msg: object, *args: Any, **_: Any) -> None:
+        self._log().warning(self._text(msg, args))
+
+    warn = warning
+
+    def error(self, msg: object, *args: Any, **_: Any) -> None:
+        self._log().warning(self._text(msg, args))
+
+    critical = exception = error
+
+
 def _error(r: dict) -> dict:
     """``cmind.error(r)``: print ``CM error: ...`` to stderr and return ``r``."""
     if r.get("return", 0) > 0:
@@ -79,7 +121,7 @@ def _build(name: str) -> dict[str, ModuleType]:
     pkg.__path__ = []  # a package, so that `import cmind.utils` works
     utils = make_utils_module(f"{name}.utils", prefix)
     attrs: dict[str, Any] = {
-        "utils": utils, "access": _access, "error": _error, "halt": _halt,
+        "utils": utils, "access": _access, "error": _error, "halt": _halt, "logger": SessionLogger(),
         "__version__": CMIND_API_VERSION, MARKER: True,
     }
     for k, v in attrs.items():

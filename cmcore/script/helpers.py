@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cmcore.compat import utils as cutils
+from cmcore.compat.shims import SessionLogger
 from cmcore.errors import GENERIC, NOT_FOUND, SCRIPT_FAILED, CMError
 from cmcore.script.customize_api import call_hook, load_customize, os_info
 from cmcore.script.dialect import CM, DIALECTS, MLC, Dialect
@@ -55,6 +56,7 @@ class _APIHandle:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.utils = cutils
+        self.logger = SessionLogger(session)
 
     def access(self, i: dict | str | list) -> dict:
         if isinstance(i, dict) and "automation" not in i and "target" in i:  # MLC's key
@@ -118,7 +120,7 @@ class ScriptHelpers:
     helper_names: ClassVar[frozenset[str]] = frozenset({
         "find_artifact", "find_file_in_paths", "find_file_deep", "find_file_back", "parse_version",
         "detect_version_using_script", "run_native_script", "update_deps", "get_default_path_list",
-        "clean_some_tmp_files", "cmind", "action_object",
+        "clean_some_tmp_files", "cmind", "action_object", "logger",
     })
 
     @property
@@ -130,6 +132,11 @@ class ScriptHelpers:
     def action_object(self) -> _APIHandle:
         """MLC's name for :attr:`cmind`."""
         return _APIHandle(self.session)
+
+    @property
+    def logger(self) -> SessionLogger:
+        """``automation.logger``: the session log with the ``logging.Logger`` method names."""
+        return SessionLogger(self.session)
 
     # -- search paths ------------------------------------------------------------------
 
@@ -143,10 +150,18 @@ class ScriptHelpers:
 
     @staticmethod
     def _glob_candidates(paths: list[str], file_name: str) -> list[str]:
-        """Files named ``file_name`` plus a version suffix, in path order, no duplicates."""
+        """Files named ``file_name`` plus a version suffix, in path order, no duplicates.
+
+        A folder listed twice, or under two names (``/bin`` → ``/usr/bin``), is searched once.
+        """
         out: list[str] = []
+        seen_dirs: set[str] = set()
         base = glob.escape(file_name)
         for d in paths:
+            real = os.path.realpath(d)
+            if real in seen_dirs:
+                continue
+            seen_dirs.add(real)
             for pattern in _GLOB_SUFFIXES:
                 for f in sorted(glob.glob(os.path.join(glob.escape(d), base + pattern))):
                     if os.path.isfile(f) and f not in out:
@@ -191,7 +206,9 @@ class ScriptHelpers:
         candidates = self._glob_candidates(list(i.get("paths", [])), i["file_name"])
         return self._filter_candidates(candidates, i, env, dialect)
 
-    def _filter_candidates(self, candidates: list[str], i: dict, env: dict, dialect: Dialect) -> dict:
+    def _filter_candidates(self, candidates: list[str], i: dict, env: dict, dialect: Dialect,
+                           first_only: bool = False) -> dict:
+        """Apply ``hook`` and the version probe; ``first_only`` stops at the first match."""
         hook = i.get("hook")
         detect = bool(i.get("detect_version"))
         env_path_key = i.get("env_path_key", "")
@@ -201,9 +218,12 @@ class ScriptHelpers:
         module = load_customize(Path(rsi["path"]), dialect) if detect else None
         found: list[str] = []
         versions: dict[str, str] = {}
+        rejected: dict[str, str] = {}
         for cand in candidates:
-            if callable(hook):
-                rh = hook({"file_path": cand, "env": env})
+            if callable(hook):  # get-java/get-cl: hook({'file': path}) -> {'return': 0, 'skip': bool}
+                rh = hook({"file": cand, "file_path": cand, "env": env})
+                if isinstance(rh, dict) and rh.get("return", 0) > 0:
+                    raise CMError(str(rh.get("error", f"find_artifact hook failed on {cand}")), int(rh["return"]))
                 if rh is False or (isinstance(rh, dict) and rh.get("skip")):
                     continue
             if detect:
@@ -215,10 +235,13 @@ class ScriptHelpers:
                     ok, why = version_ok(version, env, dialect)
                 if not ok:
                     self.session.log.debug(f"find_artifact: skipping {cand}: {why}")
+                    rejected[cand] = why
                     continue
                 versions[cand] = version
             found.append(cand)
-        return {"return": 0, "found_files": found, "versions": versions}
+            if first_only:
+                break
+        return {"return": 0, "found_files": found, "versions": versions, "rejected": rejected}
 
     @_helper
     def find_artifact(self, i: dict) -> dict:
@@ -257,17 +280,21 @@ class ScriptHelpers:
                 paths = default_paths
             candidates = self._glob_candidates(paths, file_name)
 
-        r = self._filter_candidates(candidates, i, env, dialect)
+        # The first acceptable candidate in search order wins, so later ones are not probed.
+        r = self._filter_candidates(candidates, i, env, dialect, first_only=True)
         found, versions = r["found_files"], r["versions"]
         if not found:
             where = ", ".join(paths) if len(paths) <= 8 else f"{len(paths)} folders"
             why = " satisfying the version limits" if candidates and i.get("detect_version") else ""
-            return {"return": NOT_FOUND, "error": f"{file_name}{why} not found in {where}",
-                    "default_path_list": default_paths}
+            reasons = "; ".join(f"{c}: {w}" for c, w in list(r["rejected"].items())[:3])
+            return {"return": NOT_FOUND, "default_path_list": default_paths,
+                    "error": f"{file_name}{why} not found in {where}" + (f" ({reasons})" if reasons else "")}
         chosen = found[0]
-        if len(found) > 1:
-            listed = ", ".join(f"{f} ({versions[f]})" if versions.get(f) else f for f in found)
-            self.session.log.info(f"found {len(found)} candidates for {file_name}: {listed}; using the first")
+        others = candidates[candidates.index(chosen) + 1:]
+        if others:  # CM would prompt here; we take the first and say so once
+            version = f" ({versions[chosen]})" if versions.get(chosen) else ""
+            self.session.log.info(f"{file_name}: using {chosen}{version}, the first of {len(others) + 1} "
+                                  f"candidates in search order (also found: {', '.join(others)})")
 
         found_path = os.path.dirname(chosen)
         env_path_key = i.get("env_path_key", "")
