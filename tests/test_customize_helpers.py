@@ -216,7 +216,7 @@ def test_parse_version(helpers, tmp_path, monkeypatch) -> None:
     env: dict = {}
     r = helpers.parse_version({"match_text": r"Python\s*([\d.]+)", "group_number": 1,
                                "env_key": "CM_PYTHON_VERSION", "which_env": env})
-    assert r == {"return": 0, "version": "3.11.4"}
+    assert r == {"return": 0, "version": "3.11.4", "string": "Python 3.11.4\n"}
     assert env == {"CM_PYTHON_VERSION": "3.11.4", "CM_DETECTED_VERSION": "3.11.4"}
     env2: dict = {}
     helpers.parse_version({"match_text": r"Python\s*([\d.]+)", "env_key": "MLC_PYTHON_VERSION", "which_env": env2})
@@ -325,3 +325,26 @@ def test_helpers_work_from_a_real_hook_with_cmind_utils(helpers, tmp_path, monke
     env: dict = {}
     r = preprocess(helpers, d, env)
     assert r["return"] == 0 and env["FOUND"] == "yes" and env["MISSING"] == 16
+
+
+def test_loggers_scripts_use(helpers, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    d = tmp_path / "s"
+    d.mkdir()
+    (d / "customize.py").write_text(textwrap.dedent("""\
+        import cmind
+        def preprocess(i):
+            automation = i['automation']
+            automation.action_object.logger.info('mlc style %s', 1)
+            automation.cmind.logger.warning('cm style')
+            automation.logger.debug('hidden at info level')
+            cmind.logger.info('module level')
+            i['env']['N_REPOS'] = len(automation.action_object.repos)
+            return {'return': 0}
+    """))
+    env: dict = {}
+    assert preprocess(helpers, d, env)["return"] == 0
+    err = capsys.readouterr().err
+    assert "mlc style 1" in err and "cm warning: cm style" in err and "module level" in err
+    assert "hidden" not in err
+    assert env["N_REPOS"] >= 1  # at least the local repo

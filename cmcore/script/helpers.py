@@ -63,6 +63,11 @@ class _APIHandle:
             i = {**i, "automation": i["target"]}
         return self._session.access(i)
 
+    @property
+    def repos(self) -> list:
+        """The registered repos (objects with ``.path`` and ``.meta``), as MLC's ``repos``."""
+        return list(self._session.db.repos())
+
     def error(self, r: dict) -> dict:
         if r.get("return", 0) > 0:
             self._session.log.warning(str(r.get("error", "")))
@@ -319,7 +324,8 @@ class ScriptHelpers:
     @_helper
     def parse_version(self, i: dict) -> dict:
         """Regex-search ``file_name`` (``tmp-ver.out``) for ``match_text``; set
-        ``which_env[env_key]`` and ``<P>_DETECTED_VERSION``; no match → return 1."""
+        ``which_env[env_key]`` and ``<P>_DETECTED_VERSION``; returns ``version`` and the file
+        text as ``string``; no match → return 1."""
         which_env = i.get("which_env")
         if which_env is None:
             which_env = i.get("env", {})
@@ -338,7 +344,7 @@ class ScriptHelpers:
             which_env[env_key] = version
         which_env[dialect.key("DETECTED_VERSION")] = version
         self.session.log.debug(f"detected version: {version}")
-        return {"return": 0, "version": version}
+        return {"return": 0, "version": version, "string": r["string"]}  # get-docker reads 'string'
 
     @_helper
     def detect_version_using_script(self, i: dict) -> dict:
