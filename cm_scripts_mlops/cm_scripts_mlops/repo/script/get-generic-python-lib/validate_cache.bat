@@ -1,0 +1,2 @@
+@echo off
+"%CM_PYTHON_BIN_WITH_PATH%" "%CM_TMP_CURRENT_SCRIPT_PATH%\detect-version.py"

@@ -1,0 +1,2 @@
+@echo off
+"%CM_PYTHON_BIN_WITH_PATH%" --version > tmp-ver.out 2>&1

@@ -1,0 +1,2 @@
+@echo off
+if not "%CM_PRINT_ANY_TEXT%"=="" echo %CM_PRINT_ANY_TEXT%
