@@ -1,0 +1,167 @@
+"""Benchmark of the artifact database: whole-process wall time of `cm find` on a big repo.
+
+Generates a CM repo of N script artifacts (each a `_cm.yaml`), then measures, as the
+median of R runs after one warm-up, the wall time of whole `cm` processes:
+
+* `cm find script --tags=<tag that matches 3 scripts>` with a warm index;
+* `cm find script --tags=<tag nobody has>` (no match);
+* `cm find script` (a full listing, printed);
+* the first indexing: the same tag query on a fresh CM home (nothing indexed yet);
+* `cm --version`.
+
+It also installs `cmind==2.3.9` from PyPI into a throwaway venv under benchmarks/_work/
+and measures its `cm --version` for comparison (skipped with a note when that fails).
+
+Usage: python benchmarks/bench_db.py [--n 10000] [--runs 5] [--out FILE] [--skip-cmind]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "_work"
+FEW_TAG = "few-match"  # given to exactly 3 artifacts
+
+
+def make_repo(path: Path, n: int) -> None:
+    """A CM repo with n scripts; marker file `.complete` makes regeneration skippable."""
+    if (path / ".complete").is_file() and (path / ".complete").read_text() == str(n):
+        return
+    if path.exists():
+        shutil.rmtree(path)
+    (path / "script").mkdir(parents=True)
+    (path / "cmr.yaml").write_text("alias: bench-db\nuid: 0b0b0b0b0b0b0b0b\ngit: false\n")
+    few = {n // 4, n // 2, (3 * n) // 4}
+    for k in range(n):
+        d = path / "script" / f"bench-script-{k:05d}"
+        d.mkdir()
+        tags = ["bench", f"group-{k % 100}", f"item-{k}"] + ([FEW_TAG] if k in few else [])
+        (d / "_cm.yaml").write_text(
+            f"alias: bench-script-{k:05d}\nuid: {k:016x}\nautomation_alias: script\n"
+            f"automation_uid: 5b4e0237da074764\ncache: false\ntags:\n" + "".join(f"- {t}\n" for t in tags)
+            + "input_mapping:\n  x: CM_X\nnew_env_keys:\n- CM_BENCH_*\n"
+        )
+    (path / ".complete").write_text(str(n))
+
+
+def fresh_home(base: Path, repo: Path) -> Path:
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=base))
+    (home / "repos.json").write_text(f'["{repo}"]')
+    return home
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t, p
+
+
+def median_of(cmd: list[str], env: dict[str, str], runs: int, expect_rc: int | None = 0,
+              setup=None) -> tuple[float, float, float, subprocess.CompletedProcess]:
+    samples = []
+    last = None
+    for k in range(runs + 1):  # the first run is the warm-up
+        if setup is not None:
+            env = setup()
+        dt, last = timed(cmd, env)
+        if expect_rc is not None and last.returncode != expect_rc:
+            raise SystemExit(f"{' '.join(cmd)} exited {last.returncode}: {last.stderr.strip()[-500:]}")
+        if k:
+            samples.append(dt)
+    assert last is not None
+    return statistics.median(samples), min(samples), max(samples), last
+
+
+def cmind_version_time(runs: int) -> tuple[float | None, str]:
+    venv = WORK / "cmind-venv"
+    py = venv / "bin" / "python"
+    cm = venv / "bin" / "cm"
+    if not cm.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+            subprocess.run([str(py), "-m", "pip", "install", "-q", "cmind==2.3.9"], check=True,
+                           capture_output=True, timeout=600)
+        except (subprocess.SubprocessError, OSError) as exc:
+            return None, f"cmind==2.3.9 could not be installed ({type(exc).__name__}); skipped"
+    env = dict(os.environ, CM_REPOS=str(WORK / "cmind-home"))
+    try:
+        med, _lo, _hi, _p = median_of([str(cm), "--version"], env, runs)
+    except SystemExit as exc:
+        return None, f"cmind `cm --version` failed: {exc}"
+    return med, "cmind 2.3.9 from PyPI"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=10000, help="number of script artifacts (default 10000)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per measurement (median)")
+    ap.add_argument("--out", help="also write the markdown table to this file")
+    ap.add_argument("--skip-cmind", action="store_true", help="do not install cmind for the comparison")
+    args = ap.parse_args()
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    cm = str(Path(sys.executable).parent / "cm")
+    repo = WORK / f"repo-{args.n}"
+    t = time.perf_counter()
+    make_repo(repo, args.n)
+    gen_s = time.perf_counter() - t
+    homes = WORK / "homes"
+    shutil.rmtree(homes, ignore_errors=True)
+    homes.mkdir()
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CM_")}
+
+    warm_home = fresh_home(homes, repo)
+    env = dict(base_env, CM_HOME=str(warm_home))
+    rows = []
+
+    def fresh_env() -> dict[str, str]:
+        return dict(base_env, CM_HOME=str(fresh_home(homes, repo)))
+
+    first = median_of([cm, "find", "script", f"--tags={FEW_TAG}"], env, args.runs, setup=fresh_env)
+    rows.append(("first indexing (fresh home): `cm find script --tags=" + FEW_TAG + "`", first, 3.0))
+    warm = median_of([cm, "find", "script", f"--tags={FEW_TAG}"], env, args.runs)
+    found = len(warm[3].stdout.split())
+    rows.append((f"warm `cm find script --tags={FEW_TAG}` ({found} found)", warm, 0.1))
+    nomatch = median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], env, args.runs, expect_rc=None)
+    rows.append(("warm no-match `cm find script --tags=no-such-tag-xyz`", nomatch, 0.1))
+    listing = median_of([cm, "find", "script"], env, args.runs)
+    listed = len(listing[3].stdout.split())
+    rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
+    version = median_of([cm, "--version"], env, args.runs)
+    rows.append(("`cm --version`", version, None))
+
+    lines = [
+        f"Artifact database benchmark: {args.n} scripts, median of {args.runs} runs after 1 warm-up, "
+        f"whole-process wall time ({os.cpu_count()} CPUs; repo generated in {gen_s:.1f} s).",
+        "",
+        "| measurement | median s | min s | max s | target s |",
+        "|---|---|---|---|---|",
+    ]
+    for label, (med, lo, hi, _p), target in rows:
+        lines.append(f"| {label} | {med:.3f} | {lo:.3f} | {hi:.3f} | {'' if target is None else f'≤ {target}'} |")
+    if not args.skip_cmind:
+        c_med, note = cmind_version_time(args.runs)
+        if c_med is None:
+            lines += ["", f"cmind comparison: {note}"]
+        else:
+            lines.append(f"| `cm --version` of {note} | {c_med:.3f} | | | |")
+            lines += ["", f"`cm --version`: cmind takes {c_med / version[0]:.2f}x the time of cmcore."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    shutil.rmtree(homes, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The persistent index: what each automation folder of each repo holds, kept never stale.
+
+One small JSON file ("shard") per ``<repo content>/<automation>/`` folder lives under
+``<home>/index/shards/``, stored by column. A shard records, per artifact folder, its
+alias, uid, tags, dialect, ``sort``, whether its meta uses ``_base``, a parse error if
+any, and the stat signature (mtime, ctime, size, inode) of each meta file, observed
+*before* the file was read. A lookup therefore:
+
+* stats the automation folder: a new mtime means folders were added or removed, so the
+  folder is listed again (``os.scandir``; unchanged artifacts are not parsed);
+* stats each recorded meta file: a different signature means an edit (in place or by
+  rename), so only that artifact is parsed again; a vanished one is dropped. A folder that
+  had no meta file yet (a cache entry being made) is checked through its own signature.
+
+No YAML is parsed on a warm lookup. Timestamps younger than :data:`RACY_NS` when observed
+are stored as "racy" and re-checked next time, so a change within one filesystem clock
+tick cannot be missed (the trick git uses for its index). Shards are written with an
+atomic replace under a lock, so readers never see half a file; because every entry is
+re-validated against the disk, a concurrent writer can at worst cost a re-scan, never a
+wrong answer. A shard that does not parse is rebuilt after one warning.
+
+One case is seen late on purpose: a *second* meta file created by hand next to an existing
+one (a ``_cm.json`` overlay added to a YAML-only artifact) changes neither the folder
+listing nor the recorded file, so it counts for search only after the artifact's meta or
+folder list changes, or ``cm reindex repo``. Checking it would cost one more stat per
+artifact on every lookup. Loading an artifact's meta always reads the files present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cmcore.db import metafiles
+from cmcore.errors import CMError
+from cmcore.refs import is_uid
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # coarser than any filesystem clock tick we meet
+RACY = "racy"
+
+
+class Row:
+    """One artifact folder as the index knows it."""
+
+    __slots__ = ("name", "alias", "uid", "tags", "dialect", "files", "sigs", "has_base", "error", "sort")
+
+    def __init__(self, name: str, alias: str = "", uid: str = "", tags: list[str] | None = None,
+                 dialect: str = "cm", files: list[str] | None = None, sigs: list[str] | None = None,
+                 has_base: bool = False, error: str = "", sort: int = 0) -> None:
+        self.name = name
+        self.alias = alias
+        self.uid = uid
+        self.tags = tags or []
+        self.dialect = dialect
+        self.files = files or []  # meta file names in load order; [] = not an artifact (yet)
+        # one signature per meta file; for a folder without meta, the folder's own signature
+        self.sigs = sigs or []
+        self.has_base = has_base
+        self.error = error  # one-line parse error; such a row is hidden
+        self.sort = sort
+
+    def key(self) -> tuple:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+
+_COLS = ("name", "alias", "uid", "tags", "dialect", "files", "sigs", "has_base", "error", "sort")
+
+
+class Shard:
+    """The rows of one automation folder, stored by column (fast to load, nothing built per row)."""
+
+    def __init__(self, dir_sig: str = "", cols: dict[str, list] | None = None) -> None:
+        self.dir_sig = dir_sig
+        self.cols: dict[str, list] = cols if cols is not None else {c: [] for c in _COLS}
+
+    def __len__(self) -> int:
+        return len(self.cols["name"])
+
+    @property
+    def names(self) -> list[str]:
+        return self.cols["name"]
+
+    def row(self, k: int) -> Row:
+        return Row(*(self.cols[c][k] for c in _COLS))
+
+    def set_row(self, k: int, row: Row) -> None:
+        for c in _COLS:
+            self.cols[c][k] = getattr(row, c)
+
+    def append(self, row: Row) -> None:
+        for c in _COLS:
+            self.cols[c].append(getattr(row, c))
+
+    def keep(self, ks: list[int]) -> Shard:
+        return Shard(self.dir_sig, {c: [v[k] for k in ks] for c, v in self.cols.items()})
+
+
+def stat_sig(st: os.stat_result, now_ns: int) -> str:
+    """A file's signature, or ``racy`` when it changed too recently to be trusted."""
+    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+        return RACY
+    return f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict | None]:
+    """Read one artifact folder: ``(row, meta)``; ``(None, None)`` if it is not a folder any more."""
+    adir = os.path.join(folder, name)
+    try:
+        dst = os.stat(adir)
+    except OSError:
+        return None, None
+    if not os.path.isdir(adir):
+        return None, None
+    dialect, files = metafiles.present_meta_files(adir)
+    if not files:
+        return Row(name, dialect=dialect, sigs=[stat_sig(dst, now_ns)]), None
+    # Signatures are taken before reading, so a change during the read is seen next time.
+    sigs = []
+    for f in files:
+        try:
+            sigs.append(stat_sig(os.stat(os.path.join(adir, f)), now_ns))
+        except OSError:
+            sigs.append(RACY)
+    try:
+        meta = metafiles.read_meta(adir, files)
+    except CMError as exc:
+        return Row(name, dialect=dialect, files=files, sigs=sigs, error=exc.message), None
+    alias = meta.get("alias")
+    alias = str(alias) if alias else ("" if is_uid(name) else name)
+    uid = meta.get("uid")
+    uid = str(uid).lower() if uid else (name.lower() if is_uid(name) else "")
+    try:
+        sort = int(meta.get("sort") or 0)
+    except (TypeError, ValueError):
+        sort = 0
+    row = Row(name, alias, uid, metafiles.tags_of(meta), dialect, files, sigs, bool(meta.get("_base")), "", sort)
+    return row, meta
+
+
+def stale_rows(folder: str, shard: Shard) -> list[int]:
+    """Indexes of rows whose files changed: the hot loop of a warm lookup (one stat per meta file)."""
+    stat = os.stat
+    base = folder + os.sep
+    sep = os.sep
+    out = []
+    for k, (name, files, sigs) in enumerate(zip(shard.cols["name"], shard.cols["files"], shard.cols["sigs"],
+                                                strict=True)):
+        # a folder without meta is checked through the folder itself (a meta file may appear)
+        paths = [base + name + sep + f for f in files] if files else [base + name]
+        for p, sig in zip(paths, sigs, strict=False):
+            try:
+                st = stat(p)
+            except OSError:
+                out.append(k)
+                break
+            if sig != f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}":
+                out.append(k)
+                break
+        else:
+            if len(sigs) != len(paths):
+                out.append(k)
+    return out
+
+
+class Index:
+    """Shards under ``<home>/index``; ``enabled=False`` (``CM_INDEX=no``) scans every time."""
+
+    def __init__(self, root: Path, *, enabled: bool = True, warn: Callable[[str], None] | None = None) -> None:
+        self.root = root
+        self.enabled = enabled
+        self.warn = warn or (lambda _m: None)
+
+    # -- files --------------------------------------------------------------------------
+    def shard_path(self, folder: str) -> Path:
+        key = hashlib.sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        return self.root / "shards" / f"{key}.json"
+
+    def _read(self, folder: str) -> Shard | None:
+        p = self.shard_path(folder)
+        try:
+            with open(p, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.warn(f"cannot read the index file {p}: {metafiles.one_line(exc)}; rebuilding it")
+            return None
+        try:
+            data = json.loads(text)
+            if data.get("v") != FORMAT or data.get("folder") != folder:
+                return None  # another format or a hash clash: rebuild quietly
+            cols = data["cols"]
+            if sorted(cols) != sorted(_COLS) or len({len(cols[c]) for c in _COLS}) != 1:
+                raise ValueError("columns missing or of different lengths")
+            if not all(isinstance(cols[c], list) for c in _COLS):
+                raise ValueError("a column is not a list")
+            return Shard(str(data["dir"]), cols)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.warn(f"the index file {p} is corrupt ({metafiles.one_line(exc)}); rebuilding it")
+            return None
+
+    def _write(self, folder: str, shard: Shard) -> None:
+        from cmcore.fsutil import FileLock
+        from cmcore.metaio import atomic_write_text
+
+        p = self.shard_path(folder)
+        text = json.dumps({"v": FORMAT, "folder": folder, "dir": shard.dir_sig, "cols": shard.cols},
+                          separators=(",", ":"), ensure_ascii=False)
+        try:
+            with FileLock(self.root / "locks" / f"{p.stem}.lock", timeout=30):
+                atomic_write_text(p, text)
+        except (OSError, CMError):
+            pass  # a read-only or busy index only costs speed: the disk is the truth
+
+    def drop(self, folder: str) -> None:
+        try:
+            self.shard_path(folder).unlink()
+        except OSError:
+            pass
+
+    def clear(self) -> None:
+        """Forget every shard (``cm reindex repo`` then rebuilds them)."""
+        d = self.root / "shards"
+        if d.is_dir():
+            for p in d.glob("*.json"):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+
+    # -- the lookup ---------------------------------------------------------------------
+    def rows(self, folder: str) -> tuple[Shard, dict[str, dict]]:
+        """The fresh shard of one automation folder, plus the metas parsed while refreshing."""
+        now = time.time_ns()
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return Shard(), {}
+        dir_sig = stat_sig(st, now)
+        cached = self._read(folder) if self.enabled else None
+        changed = cached is None
+        shard = cached if cached is not None else Shard()
+        if shard.dir_sig != dir_sig or dir_sig == RACY:
+            try:
+                names = sorted(e.name for e in os.scandir(folder) if not e.name.startswith(".") and e.is_dir())
+            except OSError:
+                names = []
+            if names != shard.names:
+                changed = True
+                pos = {n: k for k, n in enumerate(shard.names)}
+                fresh = Shard()
+                for n in names:
+                    k = pos.get(n)
+                    fresh.append(shard.row(k) if k is not None else Row(n, sigs=[RACY]))
+                shard = fresh
+        if shard.dir_sig != dir_sig:
+            changed = True
+            shard.dir_sig = dir_sig
+        metas: dict[str, dict] = {}
+        gone: list[int] = []
+        for k in stale_rows(folder, shard):
+            old = shard.row(k)
+            new, meta = scan_artifact(folder, old.name, now)
+            if new is None:
+                gone.append(k)
+                changed = True
+                continue
+            if new.key() != old.key():
+                changed = True
+            shard.set_row(k, new)
+            if meta is not None:
+                metas[old.name] = meta
+        if gone:
+            dropped = set(gone)
+            shard = shard.keep([k for k in range(len(shard)) if k not in dropped])
+        if changed and self.enabled:
+            self._write(folder, shard)
+        return shard, metas
+
+
+def env_disables_index(env: dict[str, Any]) -> bool:
+    """``CM_INDEX=no|off|false|0`` turns the index off (CM-FORMAT §1.1)."""
+    return str(env.get("CM_INDEX", "")).strip().lower() in ("no", "off", "false", "0")
