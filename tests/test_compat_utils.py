@@ -160,3 +160,15 @@ def test_compat_modules_install_and_restore(tmp_path: Path) -> None:
     (tmp_path / "utils.py").write_text("X = 1\n")
     with compat_modules(tmp_path) as names:
         assert "utils" not in names
+
+
+def test_cmind_error_and_halt(capsys) -> None:
+    cm = make_module("cmind")["cmind"]
+    r = {"return": 16, "error": "not found"}
+    assert cm.error(r) is r
+    assert "CM error: not found!" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cm.halt(r)
+    assert e.value.code == 16
+    cm.error({"return": 0})
+    assert capsys.readouterr().err == ""

@@ -179,6 +179,36 @@ def test_state_out_is_read_and_malformed_state_is_an_error(tmp_path: Path) -> No
     assert e.value.code == 4
 
 
+def test_missing_script_missing_cwd_and_readonly_cwd_are_clear_errors(tmp_path: Path) -> None:
+    script = make_script(tmp_path / "s", "run.sh", "true\n")
+    with pytest.raises(CMError) as e:
+        run_native_script(tmp_path / "s" / "nope.sh", env={}, state={}, cwd=tmp_path, silent=True)
+    assert e.value.code == 16 and "nope.sh" in e.value.message
+    with pytest.raises(CMError) as e:
+        run_native_script(script, env={}, state={}, cwd=tmp_path / "gone", silent=True)
+    assert e.value.code == 16 and "gone" in e.value.message
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):  # running as root: permissions do not stop us
+            pytest.skip("root ignores directory permissions")
+        with pytest.raises(CMError) as e:
+            run_native_script(script, env={}, state={}, cwd=ro, silent=True)
+        assert "cannot prepare" in e.value.message
+    finally:
+        ro.chmod(0o700)
+
+
+def test_bad_env_is_refused_before_any_file_is_touched(tmp_path: Path) -> None:
+    script = make_script(tmp_path / "s", "run.sh", "true\n")
+    (tmp_path / "tmp-run-env.out").write_text("KEEP=1\n")
+    with pytest.raises(CMError):
+        run_native_script(script, env={"+PATH": "/not/a/list"}, state={}, cwd=tmp_path, silent=True)
+    assert (tmp_path / "tmp-run-env.out").read_text() == "KEEP=1\n"
+    assert not (tmp_path / "tmp-run.sh").exists()
+
+
 # -- exit codes and output -----------------------------------------------------------------
 
 

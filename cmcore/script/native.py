@@ -291,7 +291,10 @@ def _pump(src: IO[bytes], log_file: IO[bytes], console: IO[bytes] | None, echo_t
 def _stop(proc: subprocess.Popen, first: int, grace: float) -> None:
     """Signal the child, give it ``grace`` seconds, then kill it; always reap it."""
     try:
-        proc.send_signal(first)
+        if os.name == "nt":  # no POSIX signals to send there
+            proc.terminate()
+        else:
+            proc.send_signal(first)
     except ProcessLookupError:
         pass
     try:
@@ -317,13 +320,17 @@ def run_native_script(
 
     ``env`` is the live env: ``<P>_TMP_CURRENT_SCRIPT_PATH`` and ``..._WORK_PATH`` are set in
     it first (as CM does). Output is streamed to stderr unless ``silent`` and always saved to
-    ``cwd/tmp-run.log``. On Ctrl-C the child gets SIGINT too and is reaped before the
+    ``cwd/tmp-run.log``. ``log`` is a logger (``.debug``/``.warning``) for notices. On Ctrl-C the child gets SIGINT too and is reaped before the
     KeyboardInterrupt propagates. ``timeout`` (seconds) stops the script: SIGTERM, then
     SIGKILL; the result then has ``timed_out`` and a negative ``returncode``.
     """
     script_path = Path(script_path).resolve()
     cwd = Path(cwd).resolve()
     windows = _is_windows()
+    if not script_path.is_file():
+        raise CMError(f"native script {script_path} not found", NOT_FOUND)
+    if not cwd.is_dir():
+        raise CMError(f"work folder {cwd} does not exist", NOT_FOUND)
     env[dialect.tmp("CURRENT_SCRIPT_PATH")] = str(script_path.parent)
     env[dialect.tmp("CURRENT_SCRIPT_WORK_PATH")] = str(cwd)
 
@@ -331,34 +338,39 @@ def run_native_script(
     if bad and log is not None:
         log.warning(f"env keys that are not shell variable names are not exported: {', '.join(map(repr, bad))}")
 
-    for stale in (ENV_OUT, STATE_OUT):
-        try:
-            (cwd / stale).unlink()
-        except FileNotFoundError:
-            pass
-    (cwd / STATE_IN).write_text(json.dumps(state, indent=2, default=str) + "\n", encoding="utf-8")
     wrapper = cwd / (WRAPPER_WINDOWS if windows else WRAPPER_POSIX)
-    wrapper.write_text(wrapper_text(script_path, env, state), encoding="utf-8")
-    wrapper.chmod(0o755)
     log_path = cwd / LOG_FILE
+    text = wrapper_text(script_path, env, state)  # before touching files: bad env loses nothing
+    try:
+        for stale in (ENV_OUT, STATE_OUT):
+            try:
+                (cwd / stale).unlink()
+            except FileNotFoundError:
+                pass
+        (cwd / STATE_IN).write_text(json.dumps(state, indent=2, default=str) + "\n", encoding="utf-8")
+        wrapper.write_text(text, encoding="utf-8")
+        wrapper.chmod(0o755)
+        log_file = open(log_path, "wb")  # noqa: SIM115 - closed by the pump thread
+    except OSError as exc:
+        raise CMError(f"cannot prepare the native run in {cwd}: {exc.strerror or exc}", GENERIC) from exc
     if log is not None:
         log.debug(f"running {script_path} in {cwd} (log: {log_path})")
 
     argv = ["cmd", "/c", "call", WRAPPER_WINDOWS] if windows else ["bash", "-c", f". ./{WRAPPER_POSIX}"]
-    log_file = open(log_path, "wb")  # noqa: SIM115 - closed by the pump thread
     try:
         proc = subprocess.Popen(argv, cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except OSError as exc:
         log_file.close()
         raise CMError(f"cannot start {argv[0]} to run {script_path}: {exc}", GENERIC) from exc
-    assert proc.stdout is not None
-    console = None if silent else _console_stream()
-    pump = threading.Thread(
-        target=_pump, args=(proc.stdout, log_file, console, not silent), name="cm-native-output", daemon=True
-    )
-    pump.start()
     timed_out = False
-    try:
+    pump: threading.Thread | None = None
+    try:  # from here on, any abort (Ctrl-C included) stops and reaps the child
+        assert proc.stdout is not None
+        console = None if silent else _console_stream()
+        pump = threading.Thread(
+            target=_pump, args=(proc.stdout, log_file, console, not silent), name="cm-native-output", daemon=True
+        )
+        pump.start()
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -367,7 +379,8 @@ def run_native_script(
     except BaseException:
         # Ctrl-C (or any abort): the child gets SIGINT as well and is reaped first.
         _stop(proc, signal.SIGINT, interrupt_grace)
-        pump.join(DRAIN_WAIT_S)
+        if pump is not None:
+            pump.join(DRAIN_WAIT_S)
         raise
     pump.join(DRAIN_WAIT_S)
 
