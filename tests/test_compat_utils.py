@@ -169,6 +169,6 @@ def test_cmind_error_and_halt(capsys) -> None:
     assert "CM error: not found!" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         cm.halt(r)
-    assert e.value.code == 16
+    assert e.value.code == 16 and "not found" in capsys.readouterr().err
     cm.error({"return": 0})
     assert capsys.readouterr().err == ""
