@@ -329,3 +329,40 @@ def test_bad_input_types_are_one_line_errors(cm_session, cm_repo, clean_env):
     r = run(cm_session, "x", env="A=1")
     assert r["return"] == 1 and "mapping" in r["error"]
     assert run(cm_session, "")["return"] == 1
+
+
+def test_customize_gets_the_automation_object_itself(cm_session, cm_repo, clean_env):
+    cm_repo("r", {"same": script({"tags": ["same"], "new_env_keys": ["SAME", "HAS_HELPER"]}, customize_py=(
+        "import cmcore.session\n"
+        "def preprocess(i):\n"
+        "    auto = cmcore.session.current().automation('script')\n"
+        "    i['env']['SAME'] = str(i['automation'] is auto)\n"
+        "    i['env']['HAS_HELPER'] = str(callable(i['automation'].find_artifact))\n"
+        "    return {'return': 0}\n"))})
+    assert ok(cm_session, "same")["new_env"] == {"SAME": "True", "HAS_HELPER": "True"}
+
+
+def test_mlc_user_run_dir_is_const_for_the_tree(cm_session, cm_repo, clean_env):
+    cm_repo("m", {
+        "leaf": script({"tags": ["mleaf"], "new_env_keys": ["LEAF_DIR"]},
+                       run_sh='echo "LEAF_DIR=$MLC_USER_RUN_DIR" > tmp-run-env.out\n'),
+        "top": script({"tags": ["mtop"], "new_env_keys": ["LEAF_DIR"], "deps": [{"tags": "mleaf"}]}),
+    }, dialect="mlc")
+    sub = clean_env / "sub"
+    sub.mkdir()
+    os.chdir(sub)
+    assert ok(cm_session, "mtop")["new_env"]["LEAF_DIR"] == str(sub)
+
+
+def test_docker_guards_and_clean_output_files(cm_session, cm_repo, clean_env, tmp_path):
+    mark = tmp_path / "mark"
+    cm_repo("r", {
+        "nod": script({"tags": ["nod"], "docker": {"run": False}, "env": {"X": "1"}, "new_env_keys": ["X"]},
+                      run_sh=MARK.format(mark=mark)),
+        "co": script({"tags": ["co"], "clean_output_files": ["old.txt"]}),
+    })
+    r = ok(cm_session, "nod", env={"CM_RUN_STATE_DOCKER": "yes"})
+    assert r["new_env"] == {} and not mark.exists()
+    (clean_env / "old.txt").write_text("stale")
+    ok(cm_session, "co")
+    assert not (clean_env / "old.txt").exists()

@@ -73,9 +73,17 @@ def run_script(session: Any, i: dict) -> dict:
                           run.version_req.version)
             ctx.push(frame)
             if not flags.silent and not flags.dry_run:
-                session.log.debug(f"{'  ' * (ctx.depth - 1)}* run script {run.alias}{_vtext(run)}")
+                session.log.info(f"{'  ' * (ctx.depth - 1)}* cm run script {run.alias}{_vtext(run)}")
             if flags.dry_run:
                 return _dry_run(run, ctx, saved_env, saved_state)
+            if is_true(env.get(run.key("RUN_STATE_DOCKER"))):
+                docker = run.meta.get("docker") or {}
+                if docker.get("run") is False or str(docker.get("run")).lower() in ("no", "false", "off"):
+                    E.restore_in_place(env, saved_env, {})
+                    E.restore_in_place(state, saved_state, {})
+                    return {"return": 0, "env": env, "state": state, "new_env": {}, "new_state": {}, "deps": []}
+                if "real_run" in docker and not is_true(docker.get("real_run")):
+                    flags.fake_run = True
             result = _execute(run, ctx, saved_env, saved_state)
             if flags.time and not flags.recursion:
                 session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
@@ -107,6 +115,10 @@ def _merge_local_blocks(run: ScriptRun) -> None:
 
 def _execute(run: ScriptRun, ctx: RunContext, saved_env: dict, saved_state: dict) -> dict:
     session = run.session
+    for f in run.meta.get("clean_output_files") or []:
+        p = Path.cwd() / str(f)
+        if p.is_file() or p.is_symlink():
+            p.unlink()
     C.collect_extra_cache_tags(run)
     run.cache = C.wants_cache(run)
     run.new, run.renew, run.skip_cache = run.flags.new, run.flags.renew, run.flags.skip_cache
