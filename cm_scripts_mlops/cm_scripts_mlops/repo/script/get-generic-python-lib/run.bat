@@ -1,2 +1,2 @@
 @echo off
-"%CM_PYTHON_BIN_WITH_PATH%" "%CM_TMP_CURRENT_SCRIPT_PATH%\detect-version.py"
+"%CM_PYTHON_BIN_WITH_PATH%" "%~dp0detect-version.py"

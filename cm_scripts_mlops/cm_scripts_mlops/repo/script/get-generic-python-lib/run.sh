@@ -1,3 +1,4 @@
 #!/bin/bash
-# The engine's env has CM_PYTHONLIB_TARGET_PYTHON (set by preprocess): ask that environment.
-"${CM_PYTHON_BIN_WITH_PATH}" "${CM_TMP_CURRENT_SCRIPT_PATH}/detect-version.py"
+# Ask the environment preprocess installed into (CM_PYTHONLIB_TARGET_PYTHON) for the version.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"${CM_PYTHON_BIN_WITH_PATH}" "${here}/detect-version.py"
