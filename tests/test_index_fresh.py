@@ -1,0 +1,162 @@
+"""The index is never stale, parses nothing on a warm lookup, and survives a corrupt file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from test_db_support import make_repo, no_racy, write_artifact  # noqa: F401 (fixture)
+
+from cmcore.db import metafiles
+
+
+@pytest.fixture
+def repo(cm_session, tmp_path):
+    root = make_repo(tmp_path / "r", "idx-repo")
+    for k in range(20):
+        write_artifact(root, "demo", f"art-{k:02d}", {"tags": ["all", f"n{k}"] + (["few"] if k % 7 == 0 else [])})
+    cm_session.db.register_repo(root)
+    return root
+
+
+@pytest.fixture
+def parse_count(monkeypatch):
+    calls: list[str] = []
+    real = metafiles.parse_file
+
+    def counting(path):
+        if f"{os.sep}demo{os.sep}" in path:  # artifact metas only, not repo markers
+            calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(metafiles, "parse_file", counting)
+    return calls
+
+
+def aliases(arts):
+    return sorted(a.alias for a in arts)
+
+
+def bump(path, seconds=5):
+    """Move a file's or folder's mtime forward, as if the change had happened later."""
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 1_000_000_000))
+
+
+@pytest.mark.usefixtures("no_racy")
+def test_warm_lookup_parses_nothing(cm_session, repo, parse_count):
+    db = cm_session.db
+    assert aliases(db.search("demo", tags="few")) == ["art-00", "art-07", "art-14"]
+    assert len(parse_count) == 20  # first use: every meta once
+    parse_count.clear()
+    from cmcore.session import Session
+
+    fresh = Session(home=cm_session.home)  # another process, in effect
+    assert aliases(fresh.db.search("demo", tags="few")) == ["art-00", "art-07", "art-14"]
+    assert len(fresh.db.search("demo")) == 20
+    assert fresh.db.search("demo", tags="nothing-has-this") == []
+    assert parse_count == []
+    art = fresh.db.load("demo", "art-07")
+    assert art.meta["tags"][-1] == "few" and len(parse_count) == 1  # the meta is read when asked for
+
+
+@pytest.mark.usefixtures("no_racy")
+def test_never_stale_add_edit_delete(cm_session, repo, parse_count):
+    db = cm_session.db
+    assert len(db.search("demo", tags="all")) == 20
+    parse_count.clear()
+    # a folder added by hand
+    write_artifact(repo, "demo", "new-one", {"tags": ["all", "fresh"]})
+    bump(repo / "demo")
+    assert aliases(db.search("demo", tags="fresh")) == ["new-one"]
+    assert len(parse_count) == 1  # only the new artifact was parsed
+    # a meta edited in place (same inode): new tags are seen, old ones are gone
+    meta = repo / "demo" / "art-03" / "_cm.yaml"
+    meta.write_text(meta.read_text().replace("- n3\n", "- n3\n- edited-in-place\n"))
+    bump(meta)
+    assert aliases(db.search("demo", tags="edited-in-place")) == ["art-03"]
+    # a meta replaced atomically (new inode, e.g. an editor's save or git checkout)
+    meta5 = repo / "demo" / "art-05" / "_cm.yaml"
+    tmp = meta5.with_name("tmp.yaml")
+    tmp.write_text(meta5.read_text().replace("- n5\n", "- replaced\n"))
+    os.replace(tmp, meta5)
+    assert aliases(db.search("demo", tags="replaced")) == ["art-05"]
+    assert db.search("demo", tags="n5") == []
+    # a folder deleted
+    shutil.rmtree(repo / "demo" / "art-07")
+    bump(repo / "demo")
+    assert aliases(db.search("demo", tags="few")) == ["art-00", "art-14"]
+    # a folder renamed
+    os.rename(repo / "demo" / "art-14", repo / "demo" / "renamed")
+    bump(repo / "demo")
+    found = db.search("demo", tags="few")
+    assert sorted(a.name for a in found) == ["art-00", "renamed"]
+    # the meta file of an artifact removed (folder kept): the artifact is gone
+    (repo / "demo" / "art-00" / "_cm.yaml").unlink()
+    assert aliases(db.search("demo", tags="few")) == ["art-14"]  # alias kept in the renamed folder's meta
+
+
+def test_racy_changes_within_one_clock_tick_are_seen(cm_session, repo):
+    """Without faking time: edits right after indexing, with the real racy window."""
+    db = cm_session.db
+    for k in range(3):
+        assert len(db.search("demo", tags="all")) == 20 + k
+        write_artifact(repo, "demo", f"quick-{k}", {"tags": ["all", "quick"]})
+        meta = repo / "demo" / "art-01" / "_cm.yaml"
+        meta.write_text(meta.read_text().replace("- n1\n", f"- n1\n- q{k}\n"))
+        assert aliases(db.search("demo", tags=f"q{k}")) == ["art-01"]
+    assert len(db.search("demo", tags="quick")) == 3
+
+
+@pytest.mark.usefixtures("no_racy")
+def test_folder_without_meta_becomes_an_artifact(cm_session, repo):
+    """A writer creates the folder first and the meta last (the cache store does)."""
+    db = cm_session.db
+    d = repo / "demo" / "in-progress"
+    d.mkdir()
+    bump(repo / "demo")
+    assert db.search("demo", "in-progress") == []
+    (d / "_cm.json").write_text(json.dumps({"alias": "in-progress", "tags": ["done"]}))
+    bump(d)
+    assert aliases(db.search("demo", tags="done")) == ["in-progress"]
+
+
+def test_corrupt_index_file_is_rebuilt_with_one_warning(cm_session, repo, capsys):
+    db = cm_session.db
+    db.search("demo")
+    shards = list((cm_session.home / "index" / "shards").glob("*.json"))
+    target = [p for p in shards if json.loads(p.read_text())["folder"].endswith(os.sep + "demo")]
+    assert len(target) == 1
+    target[0].write_text('{"v": 1, "folder": "trunc')
+    capsys.readouterr()
+    assert len(db.search("demo", tags="few")) == 3
+    err = capsys.readouterr().err
+    assert err.count("cm warning:") == 1 and "is corrupt (" in err and "rebuilding" in err
+    data = json.loads(target[0].read_text())
+    assert len(data["cols"]["name"]) == 20
+    # wrong shapes are corrupt too
+    target[0].write_text(json.dumps({"v": 1, "folder": data["folder"], "dir": "x", "cols": {"name": [1]}}))
+    assert len(db.search("demo", tags="few")) == 3
+
+
+def test_reindex_rebuilds(cm_session, repo, cm_cli):
+    db = cm_session.db
+    db.search("demo")
+    shard_dir = cm_session.home / "index" / "shards"
+    before = {p.name for p in shard_dir.glob("*.json")}
+    db.reindex()
+    after = {p.name for p in shard_dir.glob("*.json")}
+    assert before <= after
+    r = cm_cli("reindex", "repo")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_index_files_are_small_and_columnar(cm_session, repo):
+    cm_session.db.search("demo")
+    shard = next(p for p in (cm_session.home / "index" / "shards").glob("*.json")
+                 if json.loads(p.read_text())["folder"].endswith("demo"))
+    data = json.loads(shard.read_text())
+    assert set(data["cols"]) >= {"name", "alias", "uid", "tags", "files", "sigs"}
+    assert data["cols"]["files"][0] == ["_cm.yaml"]
