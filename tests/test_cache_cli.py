@@ -68,7 +68,8 @@ def test_find_by_tags_forms(cm_cli, populated: dict[str, Path]) -> None:
     assert paths("python -_shared") == {py2}
     assert paths("--tags=version-3.9.0") == {py2}
     assert paths() == {py, py2, os_}
-    assert paths("--tags=nothing-has-this") == set()
+    r = cm_cli("find", "cache", "--tags=nothing-has-this")
+    assert r.exit_code == 16 and "nothing-has-this" in r.stderr
     uid = populated["os"].name
     assert paths(uid) == {os_}
     assert paths(f"local:{uid}") == {os_}
@@ -165,3 +166,10 @@ def test_empty_cache_and_typos(cm_cli) -> None:
     assert r.exit_code == 0 and r.stdout == ""
     r = cm_cli("shwo", "cache")
     assert r.exit_code == 4 and "show" in r.stderr
+
+
+def test_inherited_generic_actions_see_cache_entries(cm_cli, populated: dict[str, Path]) -> None:
+    uid = populated["os"].name
+    r = cm_cli("load", "cache", uid, "-j")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["meta"]["cache_key"] and r.json()["meta"]["tags"][:2] == ["detect", "os"]

@@ -18,7 +18,7 @@ import fnmatch
 import sys
 from typing import Any, ClassVar
 
-from cmcore.automations.base import Automation
+from cmcore.automations.generic import GenericActions
 from cmcore.cache.store import CacheEntry, CacheStore
 from cmcore.errors import GENERIC, NOT_FOUND, CMError
 from cmcore.refs import parse_ref, split_repo_ref
@@ -76,8 +76,8 @@ class _Selection:
         return entries
 
 
-class CacheAutomation(Automation):
-    """Cached script results: show, find, rm, prune."""
+class CacheAutomation(GenericActions):
+    """Cached script results: show, find, rm, prune; the other generic actions are inherited."""
 
     name: ClassVar[str] = "cache"
     uid: ClassVar[str] = "541d6f712a6b464e"
@@ -92,12 +92,21 @@ class CacheAutomation(Automation):
         return i.get("out") == "con" and not _flag(i, "json", "j") and i.get("out") != "json"
 
     def search(self, i: dict) -> dict:
-        """``cm find cache [ref|"tags words"] [--tags=a,-b]``: print the paths of matching entries."""
-        entries = _Selection(i).select(self._store())
+        """``cm find cache [ref|"tags words"] [--tags=a,-b]``: print the paths of matching entries.
+
+        Returns ``list`` (:class:`CacheEntry` objects with ``.path`` and ``.meta``, like CM's
+        artifacts), ``paths`` and ``entries`` (plain dicts). On the console a filter that
+        matches nothing is error 16, so a typo in a tag is not mistaken for an empty cache.
+        """
+        sel = _Selection(i)
+        entries = sel.select(self._store())
+        if not entries and not sel.empty and self._con(i):
+            raise CMError("no cache entries match " + self._what(sel), NOT_FOUND)
         if self._console(i):
             for e in entries:
                 print(e.path)
-        return {"return": 0, "list": entries, "entries": [e.to_dict() for e in entries]}
+        return {"return": 0, "list": entries, "paths": [str(e.path) for e in entries],
+                "entries": [e.to_dict() for e in entries]}
 
     def show(self, i: dict) -> dict:
         """``cm show cache [...] [--env] [--all]``: tags, path and version of each entry.
@@ -161,7 +170,7 @@ class CacheAutomation(Automation):
             if not (console and sys.stdin.isatty()):
                 raise CMError(f"{len(targets)} cache entries match; nothing was deleted: add -f (--force) "
                               "to delete them", GENERIC)
-            targets = [t for t in targets if self._confirm(t)]
+            targets = [t for t in targets if self._confirm(f"delete cache entry {self._label(t)}?")]
         deleted, in_use = [], []
         for t in targets:
             path = t.path if isinstance(t, CacheEntry) else t
@@ -193,13 +202,8 @@ class CacheAutomation(Automation):
         return " and ".join(parts)
 
     @staticmethod
-    def _confirm(target: Any) -> bool:
-        label = f"{target.uid} ({','.join(target.tags)})" if isinstance(target, CacheEntry) else str(target)
-        try:
-            answer = input(f"delete cache entry {label}? [y/N] ")
-        except EOFError:
-            return False
-        return answer.strip().lower() in ("y", "yes")
+    def _label(target: Any) -> str:
+        return f"{target.uid} ({','.join(target.tags)})" if isinstance(target, CacheEntry) else str(target)
 
     def prune(self, i: dict) -> dict:
         """``cm prune cache [-f] [--dry_run]``: remove what no lookup will ever use.
