@@ -18,6 +18,7 @@ class FileServer:
         self.cut_after = 0
         self.range_support = True
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
+        self.agents: list[str] = []  # User-Agent of each request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +29,7 @@ class FileServer:
                 name = self.path.lstrip("/").split("?")[0]
                 rng = self.headers.get("Range")
                 server.requests.append((name, rng))
+                server.agents.append(self.headers.get("User-Agent", ""))
                 body = server.files.get(name)
                 if body is None:
                     self.send_error(404, "Not Found")
