@@ -15,6 +15,7 @@ REPO_UID = "55c3e27e8a140e48"
 SCRIPT_UID = "5b4e0237da074764"
 CACHE_UID = "541d6f712a6b464e"
 EXPERIMENT_UID = "a0a2d123ef064bcb"
+RESULT_UID = "6b8e2f0c41d7a953"
 AUTOMATION_UID = "bbeb15d8f0a944a4"
 
 
@@ -36,4 +37,6 @@ def cm_automations() -> list[AutomationSpec]:
                        "portable scripts: run, find, and the generic actions"),
         AutomationSpec("cache", CACHE_UID, _lazy("cmcore.cache.automation", "CacheAutomation"),
                        "cached script results: show, find, rm"),
+        AutomationSpec("result", RESULT_UID, _lazy("cmcore.results.automation", "ResultAutomation"),
+                       "benchmark results: show, compare, find", aliases=("results",)),
     ]
