@@ -155,3 +155,13 @@ def test_registration_and_lifecycle_hooks(cm_session, fake_devices):
     assert plan.commands[-1].endswith("install --upgrade onnxruntime onnx numpy")
     assert plugin.cm_detect(Component("backend", "tensorrt"), cm_session) is None
     assert plugin.cm_install(Component("device", "onnxruntime"), cm_session) is None
+
+
+def test_loading_plugins_imports_no_engine():
+    """Building the plugin manager (what `cm --help` does) must not import any vendor engine."""
+    code = ("import sys; from cmcore.plugins import get_plugin_manager; pm = get_plugin_manager(); "
+            "assert pm.get_plugin('backend-onnx') is not None, pm.warnings; "
+            "print(sorted(m for m in ('onnxruntime', 'onnx', 'tensorrt', 'numpy') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

@@ -37,9 +37,6 @@ def test_pip_install_lists_detects_and_uninstalls(tmp_path):
               "print(sorted(d.name for ds in s.pm.hook.cm_detect_devices(session=s) for d in ds))")
     r = run(str(bindir / "python"), "-c", detect)
     assert r.returncode == 0 and r.stdout.strip() == "['cpu:0', 'cuda:0', 'cuda:1']", r.stderr
-    # the vendor code is not imported by `cm` itself
-    r = run(str(bindir / "python"), "-c", "import sys, cmcore.cli; print('cm_hw_cuda.probe' in sys.modules)")
-    assert r.stdout.strip() == "False"
     r = run(str(bindir / "python"), "-m", "pip", "uninstall", "-y", "-q", "cm-hw-cuda")
     assert r.returncode == 0, r.stderr
     rows = plugin_rows()
