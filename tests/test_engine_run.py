@@ -180,9 +180,11 @@ def test_failure_restores_cwd_and_env_and_names_code_and_log(cm_session, cm_repo
 
 
 def test_tmp_files_cleaned_unless_dirty(cm_session, cm_repo, clean_env):
-    cm_repo("r", {"w": script({"tags": ["w"]}, run_sh="echo 1 > tmp-ver.out\necho kept > out.txt\n")})
+    cm_repo("r", {"w": script({"tags": ["w"]}, run_sh="echo 1 > tmp-ver.out\necho 1 > tmp-run.out\n"
+                                                     "echo kept > out.txt\n")})
+    (clean_env / "tmp-mine.txt").write_text("the user's own file")
     ok(cm_session, "w")
-    assert sorted(p.name for p in clean_env.iterdir()) == ["out.txt"]
+    assert sorted(p.name for p in clean_env.iterdir()) == ["out.txt", "tmp-mine.txt"]
     ok(cm_session, "w", dirty=True)
     assert "tmp-run.sh" in {p.name for p in clean_env.iterdir()}
 

@@ -11,24 +11,20 @@ import subprocess
 import tempfile
 from typing import ClassVar
 
-from cmcore.automations.base import Automation
+from cmcore.automations.generic import GenericActions
 from cmcore.errors import GENERIC, CMError
 from cmcore.script.helpers import ScriptHelpers
 
-try:  # the generic DB actions (cmcore/automations/generic.py), written in parallel
-    from cmcore.automations.generic import GenericActions as _Generic
-except ImportError:  # pragma: no cover - until the generic actions land
-    class _Generic:  # type: ignore[no-redef]
-        pass
 
-
-class ScriptAutomation(_Generic, ScriptHelpers, Automation):  # type: ignore[misc]
+class ScriptAutomation(GenericActions, ScriptHelpers):
     """Portable scripts (CM-FORMAT §3)."""
 
     name: ClassVar[str] = "script"
     uid: ClassVar[str] = "5b4e0237da074764"
     summary: ClassVar[str] = "portable scripts: run, find, and the generic actions"
-    not_actions: ClassVar[frozenset[str]] = frozenset({"actions"}) | ScriptHelpers.helper_names
+    not_actions: ClassVar[frozenset[str]] = (
+        GenericActions.not_actions | ScriptHelpers.helper_names | frozenset({"for_folder"})
+    )
 
     def run(self, i: dict) -> dict:
         """Run a script: ``cm run script "get python _shared" [--flags]`` (CM-FORMAT §3.8)."""

@@ -196,6 +196,7 @@ def _execute_here(run: ScriptRun, comp: Component) -> None:
         run.env[run.tmp("PIP_VERSION_STRING")] = pip
     run.reapply_const()
     work = Path.cwd()
+    run.tmp_before = _tmp_names(work)
     outdir = run.env.get(run.key("OUTDIRNAME"))
     if outdir:
         target = Path(str(outdir)).expanduser()
@@ -255,7 +256,7 @@ def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_s
                                  "script_tags": ",".join(run.artifact.tags or []),
                                  "script_variations": run.variations.tags_string, "version": run.version})
     for key, label in (run.meta.get("print_env_at_the_end") or {}).items():
-        if key in new_env:
+        if key in new_env and not run.flags.silent:
             session.log.info(f"{label or f'ENV[{key}]'}: {new_env[key]}")
     result: dict[str, Any] = {"return": 0, "env": run.env, "new_env": new_env, "state": run.state,
                               "new_state": new_state, "deps": list(run.deps_run), "version": run.version,
@@ -286,9 +287,21 @@ def _publish(run: ScriptRun, slot: Any, new_env: dict, new_state: dict) -> None:
                  deps=list(run.deps_run), dependent_cached_path=dcp)
 
 
+def _tmp_names(folder: Path) -> set[str]:
+    try:
+        return {n for n in os.listdir(folder) if n.startswith("tmp-")}
+    except OSError:
+        return set()
+
+
 def _clean_tmp_files(run: ScriptRun) -> None:
-    """Remove the wrapper and data files a non-cached run left in the work folder."""
-    names = list(TMP_FILES) + [str(f) for f in run.meta.get("clean_files") or []]
+    """Remove the wrapper and data files a non-cached run left in the work folder.
+
+    CM's fixed list, the meta's ``clean_files``, and every ``tmp-*`` file the run created
+    (``tmp-run.out`` and friends, by CM's naming convention) but not ones that were there before.
+    """
+    names = set(TMP_FILES) | {str(f) for f in run.meta.get("clean_files") or []}
+    names |= _tmp_names(run.entry_cwd) - run.tmp_before
     for base in {run.entry_cwd, run.cwd}:
         for n in names:
             p = base / n
