@@ -111,3 +111,12 @@ def test_cached_hit_honours_version_min_of_a_later_request(corpus, tools):
     assert r["new_env"]["T6_VERSION"] == "2.0.1"
     assert len(corpus.log_lines("t6-calls.log")) > len(calls)
     assert len(corpus.cache_entries("t6tool")) == 2
+
+
+def test_show_cache_lists_the_entries(corpus, tools):
+    corpus.ok("get,t6tool", path=path_flag(tools), version_min="2.0")
+    (e,) = corpus.cache_entries("t6tool")
+    res = corpus.cli("show", "cache", "--tags=t6tool")
+    assert res.exit_code == 0, res.stderr
+    assert e.path.name in res.stdout
+    assert "2.0.1" in res.stdout
