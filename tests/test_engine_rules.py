@@ -176,3 +176,15 @@ def test_update_tags_and_inherit():
                                   "skip_inherit_variation_groups": ["link"]},
                                  ["shared", "opt", "x"], groups.get)
     assert inh == ["_opt"]
+
+
+def test_git_url_rewrite():
+    env = {"CM_GIT_URL": "https://github.com/a/b.git", "CM_GIT_AUTH": "yes", "CM_GH_TOKEN": "T"}
+    E.rewrite_git_url(env)
+    assert env["CM_GIT_URL"] == "https://git:T@github.com/a/b"
+    env = {"MLC_GIT_URL": "https://github.com/a/b", "MLC_GIT_AUTH": "yes", "MLC_GIT_SSH": "yes"}
+    E.rewrite_git_url(env, "MLC_")
+    assert env["MLC_GIT_URL"] == "git@github.com:a/b.git"
+    env = {"CM_GIT_URL": "https://github.com/a/b", "CM_GH_TOKEN": "T"}
+    E.rewrite_git_url(env)
+    assert env["CM_GIT_URL"] == "https://github.com/a/b"

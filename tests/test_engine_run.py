@@ -368,3 +368,22 @@ def test_docker_guards_and_clean_output_files(cm_session, cm_repo, clean_env, tm
     (clean_env / "old.txt").write_text("stale")
     ok(cm_session, "co")
     assert not (clean_env / "old.txt").exists()
+
+
+def test_ignore_script_error_force_new_env_keys_skip_cache_and_extra_cmd(cm_session, cm_repo, clean_env,
+                                                                         monkeypatch):
+    cm_repo("r", {
+        "f": script({"tags": ["f"], "new_env_keys": ["F_A"], "env": {"F_A": "a", "F_B": "b"}},
+                    run_sh="exit 4\n"),
+        "c": script({"tags": ["cc"], "cache": True, "new_env_keys": ["C_*"]},
+                    run_sh='echo "C_PWD=$PWD" > tmp-run-env.out\n'),
+    })
+    assert run(cm_session, "f")["return"] == 2
+    r = ok(cm_session, "f", ignore_script_error=True, force_new_env_keys=["F_B"])
+    assert r["new_env"] == {"F_B": "b"}
+    r = ok(cm_session, "cc", skip_cache=True)
+    assert r["new_env"]["C_PWD"] == str(clean_env) and "cache_path" not in r
+    assert not (Path(cm_session.home) / "repos" / "local" / "cache").exists()
+    monkeypatch.setenv("CM_SCRIPT_EXTRA_CMD", "--skip_cache --env.C_X=1")
+    r = ok(cm_session, "cc")
+    assert r["new_env"]["C_X"] == "1" and "cache_path" not in r

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ def run_script(session: Any, i: dict) -> dict:
     state = i.get("state")
     if state is None:
         state = i["state"] = {}
+    if not i.get("recursion") and os.environ.get("CM_SCRIPT_EXTRA_CMD"):
+        _merge_extra_cmd(i, os.environ["CM_SCRIPT_EXTRA_CMD"])
     flags = RunFlags.from_input(i, env)
     flags.quiet = flags.quiet or is_true(env.get("MLC_QUIET"))
     query = build_query(i)
@@ -97,6 +100,23 @@ def run_script(session: Any, i: dict) -> dict:
                 ctx.pop(frame)
             if Path.cwd() != entry_cwd:
                 os.chdir(entry_cwd)
+
+
+def _merge_extra_cmd(i: dict, text: str) -> None:
+    """``$CM_SCRIPT_EXTRA_CMD``: more flags, parsed like the command line; given flags win."""
+    from cmcore.grammar import parse_cli
+
+    extra = parse_cli(["x", "y", *shlex.split(text)])
+    for k, v in extra.items():
+        if k in ("action", "automation", "cmd", "artifact", "artifacts"):
+            continue
+        if isinstance(v, dict) and isinstance(i.get(k), dict):
+            merged = copy.deepcopy(v)
+            E.deep_merge(merged, i[k])
+            i[k].clear()
+            i[k].update(merged)
+        else:
+            i.setdefault(k, v)
 
 
 def _vtext(run: ScriptRun) -> str:

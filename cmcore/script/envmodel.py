@@ -78,6 +78,21 @@ def normalise(env: dict, *extra: dict) -> None:
             return
 
 
+def rewrite_git_url(env: dict, prefix: str = "CM_") -> None:
+    """``<P>GIT_URL`` with ``<P>GIT_AUTH=yes``: put ``<P>GH_TOKEN`` in an https URL, or use ssh with ``<P>GIT_SSH``."""
+    url = env.get(prefix + "GIT_URL")
+    if not isinstance(url, str) or str(env.get(prefix + "GIT_AUTH", "")).lower() not in ("yes", "true", "on", "1"):
+        return
+    m = re.match(r"^(?:https?://|git@)([^/:]+)[/:]([^/]+)/(.+?)(?:\.git)?/?$", url)
+    if not m:
+        return
+    host, owner, repo = m.groups()
+    if env.get(prefix + "GIT_SSH") not in (None, "", False):
+        env[prefix + "GIT_URL"] = f"git@{host}:{owner}/{repo}.git"
+    elif env.get(prefix + "GH_TOKEN"):
+        env[prefix + "GIT_URL"] = f"https://git:{env[prefix + 'GH_TOKEN']}@{host}/{owner}/{repo}"
+
+
 def pending_keys(env: dict) -> list[str]:
     """Keys whose value still holds an unresolved ``<<<...>>>`` (withheld from deps)."""
     return [k for k, v in env.items() if isinstance(v, str) and "<<<" in v]

@@ -100,6 +100,7 @@ class ScriptRun:
 
     def normalise(self) -> None:
         E.normalise(self.env)
+        E.rewrite_git_url(self.env, self.dialect.prefix)
 
     def group_of(self, name: str) -> str | None:
         return group_of(self.meta.get("variations") or {}, name)
