@@ -17,6 +17,7 @@ CACHE_UID = "541d6f712a6b464e"
 EXPERIMENT_UID = "a0a2d123ef064bcb"
 RESULT_UID = "6b8e2f0c41d7a953"
 AUTOMATION_UID = "bbeb15d8f0a944a4"
+UTILS_UID = "dc2743f8450541e3"
 
 
 def _lazy(module: str, cls: str) -> Any:
@@ -37,6 +38,8 @@ def cm_automations() -> list[AutomationSpec]:
                        "portable scripts: run, find, and the generic actions"),
         AutomationSpec("cache", CACHE_UID, _lazy("cmcore.cache.automation", "CacheAutomation"),
                        "cached script results: show, find, rm"),
+        AutomationSpec("utils", UTILS_UID, _lazy("cmcore.automations.utils", "UtilsAutomation"),
+                       "helpers scripts call: download, unzip, compare versions, run a command"),
         AutomationSpec("result", RESULT_UID, _lazy("cmcore.results.automation", "ResultAutomation"),
                        "benchmark results: show, compare, find", aliases=("results",)),
     ]
