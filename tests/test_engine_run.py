@@ -130,6 +130,7 @@ def test_help_lists_variations_and_mapped_flags(cm_session, cm_repo, clean_env, 
     text = capsys.readouterr().out
     assert "group g: _a (default), _b" in text and "--url -> --env.H_URL  where from" in text
     assert "_u.<value>" in text and r["help"] == text.strip()
+    assert "usage: cm run script" in ok(cm_session, "", help=True)["help"]
 
 
 def test_search_accepts_spaces_and_commas_and_ignores_variations(cm_session, cm_repo, clean_env):

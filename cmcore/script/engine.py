@@ -32,6 +32,11 @@ from cmcore.types import Component
 
 TMP_FILES = ("tmp-run.sh", "tmp-run.bat", "tmp-env.sh", "tmp-env.bat", "tmp-env-all.sh", "tmp-env-all.bat",
              "tmp-state.json", "tmp-run-state.json", "tmp-run-env.out", "tmp-ver.out", "tmp-run.log")
+RUN_USAGE = """usage: cm run script "TAG TAG _VARIATION" [--flags]   (or: cmr "TAGS" [--flags])
+  cm run script "TAGS" --help     the script's variations and flags
+  --env.K=V --const.K=V --adr.NAME.KEY=V --version[_min|_max]=V
+  --quiet -v -s -j --dry-run --print_deps --print_env --fake_run --fake_deps --save_env --dirty --time
+  --new --renew --skip_cache --force_cache --only_execute_from_cache --ignore_script_error"""
 STALE_FILES = ("tmp-run-env.out", "tmp-run-state.json", "tmp-ver.out")
 
 
@@ -57,6 +62,11 @@ def run_script(session: Any, i: dict) -> dict:
     with run_context() as ctx:
         frame: Frame | None = None
         try:
+            if flags.help and not query.ref and not query.tags:
+                text = RUN_USAGE
+                if i.get("out") == "con":
+                    print(text)
+                return {"return": 0, "help": text}
             if not flags.recursion and not os.access(entry_cwd, os.W_OK):
                 raise CMError(f"the current directory {entry_cwd} is not writable", GENERIC)
             art = find_script(session, query, quiet=flags.quiet, ctx=ctx,
