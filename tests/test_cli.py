@@ -80,10 +80,10 @@ def test_unknown_automation_suggests(cm_cli):
 
 
 def test_unknown_action_suggests(cm_cli):
-    r = cm_cli("rnu", "cache")
+    r = cm_cli("shwo", "cache")
     assert r.exit_code == 4
-    assert 'action "rnu" not found in automation "cache,541d6f712a6b464e"' in r.stderr
-    assert "did you mean" in r.stderr
+    assert 'action "shwo" not found in automation "cache,541d6f712a6b464e"' in r.stderr
+    assert 'did you mean "show"' in r.stderr
 
 
 def test_uid_and_version(cm_cli):

@@ -29,11 +29,6 @@ class UtilsAutomation(Automation):
     uid = UTILS_UID
     summary = "helpers used by scripts: download, unzip, compare versions, run a command"
 
-    def uid(self, i: dict) -> dict:
-        from cmcore.refs import gen_uid
-
-        return {"return": 0, "uid": gen_uid()}
-
     def compare_versions(self, i: dict) -> dict:
         """``version1`` vs ``version2`` → ``comparison`` -1, 0 or 1 (missing parts count as 0)."""
         from cmcore.compat.utils import compare_versions
