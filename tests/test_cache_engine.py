@@ -119,3 +119,10 @@ def test_truncated_meta_reruns_with_one_warning_and_rm_removes_it(cm_home: Path,
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     assert CacheStore(Session(home=cm_home)).entries() == []
+
+
+def test_renew_reruns_in_the_same_entry(cm_home: Path, tool: dict) -> None:
+    first = run_ok(cm_home)
+    again = run_ok(cm_home, "--renew")
+    assert again["cached"] is False and again["cache_path"] == first["cache_path"] and n_runs(tool) == 2
+    assert run_ok(cm_home)["cached"] is True and len(CacheStore(Session(home=cm_home)).entries()) == 1

@@ -281,3 +281,31 @@ def test_entry_copied_in_under_another_name_is_found(store: CacheStore) -> None:
     # a reservation does not clobber it either: the lookup under the lock finds it
     with store.reserve(k, ["get"], SCRIPT) as slot:
         assert slot.hit is not None and slot.hit.path == moved
+
+
+def test_detect_hook_answers_for_cached_scripts(store: CacheStore, cm_session: Session) -> None:
+    from types import SimpleNamespace
+
+    from cmcore.cache.plugin import detect
+    from cmcore.types import Component
+
+    k = key()
+    e = publish(store, k, version="2.0")
+
+    def comp(**kw: Any) -> Component:
+        data = dict(cache_key=k, version_min="", version_max="", validate=None, new=False, renew=False,
+                    skip_cache=False)
+        data.update(kw)
+        return Component(kind="script", name="get-tool", data=SimpleNamespace(**data))
+
+    hit = cm_session.pm.hook.cm_detect(component=comp(), session=cm_session)
+    assert hit is not None and hit.uid == e.uid
+    assert detect(comp(version_min="1.5", version_max="2"), cm_session).uid == e.uid  # type: ignore[union-attr]
+    assert detect(comp(version_min="2.1"), cm_session) is None
+    assert detect(comp(validate=lambda entry: False), cm_session) is None
+    for flag in ("new", "renew", "skip_cache"):
+        assert detect(comp(**{flag: True}), cm_session) is None
+    assert detect(comp(cache_key=None), cm_session) is None
+    from cmcore.builtin import cache as builtin_cache
+
+    assert builtin_cache.cm_detect(Component(kind="device", name="cpu", data=comp().data), cm_session) is None

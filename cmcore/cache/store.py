@@ -267,7 +267,8 @@ class CacheStore:
 
     def unfinished(self) -> list[Path]:
         """Folders without a meta: running reservations, or runs that failed or were killed."""
-        return [f for f in self._folders() if not (f / META_FILE).exists()]
+        # A folder with only _cm.yaml was made by hand (`cm add cache --yaml`): not ours to prune.
+        return [f for f in self._folders() if not (f / META_FILE).exists() and not (f / "_cm.yaml").exists()]
 
     # -- reserving ---------------------------------------------------------------------
     def _ensure_root(self) -> None:
