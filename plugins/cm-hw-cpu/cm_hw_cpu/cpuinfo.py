@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cm_hw_cpu._probe import run_probe
+from cmcore.hwprobe import run_probe
 
 # ISA features worth reporting (they change which kernels an engine can use).
 INTERESTING_FLAGS = (

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cm_hw_cpu import _probe, cpuinfo, flops
+from cm_hw_cpu import cpuinfo, flops
 from cmcore import hookimpl
+from cmcore import hwprobe as _probe
 from cmcore.types import Component, Device, InstallPlan
 
 KIND = "cpu"

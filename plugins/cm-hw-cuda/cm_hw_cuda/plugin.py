@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cm_hw_cuda import _probe, probe
+from cm_hw_cuda import probe
 from cm_hw_cuda.install import driver_plan
 from cmcore import hookimpl
+from cmcore import hwprobe as _probe
 from cmcore.types import Component, Device, InstallPlan
 
 KIND = "cuda"

@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from cm_hw_cuda._probe import run_probe, run_probe_status
+from cmcore.hwprobe import run_probe, run_probe_status
 
 SMI_FIELDS = ("index", "name", "uuid", "memory.total", "driver_version", "compute_cap", "pci.bus_id")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cm_hw_metal import _probe, probe
+from cm_hw_metal import probe
 from cmcore import hookimpl
+from cmcore import hwprobe as _probe
 from cmcore.types import Component, Device, InstallPlan
 
 KIND = "metal"

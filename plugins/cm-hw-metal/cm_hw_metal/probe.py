@@ -7,7 +7,7 @@ import json
 import platform
 from typing import Any
 
-from cm_hw_metal._probe import run_probe
+from cmcore.hwprobe import run_probe
 
 
 def is_apple_silicon(system: str | None = None, machine: str | None = None) -> bool:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cm_hw_qualcomm import _probe, probe
+from cm_hw_qualcomm import probe
 from cmcore import hookimpl
+from cmcore import hwprobe as _probe
 from cmcore.types import Component, Device, InstallPlan
 
 KIND = "qualcomm"

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cm_hw_qualcomm._probe import run_probe
+from cmcore.hwprobe import run_probe
 
 DEFAULT_QAIC_UTIL = "/opt/qti-aic/tools/qaic-util"
 FASTRPC_NODES = ("/dev/fastrpc-cdsp", "/dev/fastrpc-cdsp-secure", "/dev/adsprpc-smd")

@@ -1,4 +1,4 @@
-"""Small helpers shared by the ``cm-hw-*`` plugins (kept identical in each distribution).
+"""Probe helpers for hardware plugins (the ``cm-hw-*`` distributions and third-party ones).
 
 Every hardware probe follows the same rules (STYLE.md §11): it runs in a subprocess with a
 timeout, returns "absent" instead of raising, is cached per session, and yields to
