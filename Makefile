@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/python -m cmcore.demo
 
 lint: install
-	$(BIN)/ruff check cmcore tests
+	$(BIN)/ruff check cmcore tests plugins cm_scripts_mlops cm_backend_onnx cm_backend_tensorrt benchmarks
 	$(BIN)/mypy cmcore
 
 test: install lint

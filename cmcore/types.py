@@ -7,7 +7,7 @@ Names are normalised to lowercase.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -98,14 +98,24 @@ class Backend(Protocol):
 
     name: str
 
-    def detect(self, session: Session) -> Mapping[str, Any]:
-        """Return ``{'available': bool, 'version': str|None, 'devices': [...], 'reason': str}``."""
+    def detect(self, session: Session, python: str | None = None) -> Mapping[str, Any]:
+        """Return ``{'available': bool, 'version': str|None, 'devices': [...], 'reason': str}``.
+
+        ``python`` names another interpreter to inspect (e.g. the tool-owned venv); None is
+        the current one.
+        """
         ...
 
-    def install(self, session: Session, device: Device) -> InstallPlan: ...
+    def install(self, session: Session, device: Device, python: str | None = None) -> InstallPlan:
+        """What to pip-install for ``device`` into ``python``'s environment."""
+        ...
 
     def load(self, model_path: str, device: Device, options: Mapping[str, Any]) -> Any:
         """Load a model for a device; return a handle with ``predict(batch) -> outputs``."""
+        ...
+
+    def run(self, handle: Any, batches: Sequence[Any], warmup: int = 1) -> Mapping[str, Any]:
+        """Warm up, predict every batch, return latency statistics (ms, p50/p90/p99, samples/s)."""
         ...
 
     def postprocess(self, handle: Any) -> Mapping[str, Any]:
