@@ -8,6 +8,8 @@ import fnmatch
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -360,3 +362,40 @@ def test_rm_cache_from_python_without_force_is_an_error(corpus):
     r = cmcore.access({"action": "rm", "automation": "cache", "tags": "ck-vars", "force": True})
     assert r["return"] == 0, r.get("error")
     assert corpus.cache_entries("ck-vars") == []
+
+
+def test_cmr_entry_point(corpus):
+    cmr = Path(sys.executable).parent / "cmr"
+    if not cmr.exists():
+        pytest.skip("the cmr console script is not installed next to this python")
+    p = subprocess.run(
+        [str(cmr), "t1 env-test", "--a=z", "-j", "--quiet"],
+        cwd=corpus.work,
+        env=corpus.child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["new_env"]["T1_A"] == "z"
+
+
+def test_silent_run_prints_no_progress_lines(corpus):
+    res = corpus.cli.subprocess("run", "script", "--tags=t10-parent", "-s", "-j", "--quiet")
+    assert res.exit_code == 0, res.stderr
+    assert "cm run script" not in res.stderr
+    assert json.loads(res.stdout)["new_env"]["T10B_SEEN"] == "1"
+
+
+def test_out_json_prints_the_result_dict(corpus):
+    res = corpus.cli.subprocess("run", "script", "--tags=t1", "--out=json", "--quiet")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["new_env"]["T1_OUT"] == "from-default|from-meta-env|"
+
+
+def test_run_from_an_input_file(corpus):
+    (corpus.work / "in.json").write_text(json.dumps({"tags": "t1", "a": "z", "env": {"T1_B": "ignored"}}))
+    res = corpus.cli("run", "script", "@in.json", "--c=w", "-j", "--quiet", cwd=corpus.work)
+    assert res.exit_code == 0, res.stderr
+    new_env = parse_json_stdout(res.stdout)["new_env"]
+    assert new_env == {"T1_A": "z", "T1_B": "from-meta-env", "T1_C": "w", "T1_OUT": "z|from-meta-env|w"}

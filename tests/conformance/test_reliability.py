@@ -163,3 +163,29 @@ def test_malformed_meta_does_not_break_find(corpus):
     assert res.exit_code == 0, res.stderr
     assert [Path(ln).name for ln in res.stdout.split()] == ["t4-comb"]
     assert len([ln for ln in res.stderr.splitlines() if "broken-script" in ln]) == 1, res.stderr
+
+
+def test_simultaneous_cold_runs_with_a_cached_install_dep(corpus):
+    # t7-get (cached) runs t7-install (cached) as a prehook dep: nested reservations in
+    # three processes at once still run each script exactly once.
+    procs = [corpus.popen("run", "script", "get t7", "--quiet", "-j") for _ in range(3)]
+    envs = []
+    for p in procs:
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+        assert p.returncode == 0, err
+        envs.append(parse_json_stdout(out)["new_env"])
+    assert corpus.log_lines("t7.log") == ["get", "install 3.0"]
+    assert all(e == envs[0] for e in envs)
+    assert len(corpus.cache_entries("t7")) == 2  # one get entry, one install entry
+
+
+def test_simultaneous_runs_of_different_keys_do_not_block_each_other(corpus):
+    procs = [
+        corpus.popen("run", "script", "--tags=ck-vars", "--quiet", "-j"),
+        corpus.popen("run", "script", "--tags=ck-vars,_shared", "--quiet", "-j"),
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+        assert p.returncode == 0, err
+    assert sorted(corpus.log_lines("ck-vars.log")) == ["run plain", "run shared"]
+    assert len(corpus.cache_entries("ck-vars")) == 2

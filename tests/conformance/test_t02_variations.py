@@ -80,3 +80,40 @@ def test_cli_spaced_tags_with_variations(corpus):
 def test_cli_unknown_variation_exits_16(corpus):
     res = corpus.cli("run", "script", "--tags=t2,_nosuch", "--quiet")
     assert res.exit_code == 16
+
+
+def test_second_positional_with_spaces_adds_variations(corpus):
+    # §2.5: `cmr t2-vars "_cuda _fp32"`: the alias names the script, the spaced second
+    # positional is appended to the tags
+    r = corpus.ok(artifact="t2-vars", artifacts=["_cuda _fp32"])
+    assert t2(r) == ("cuda", "fp32", None)
+    res = corpus.cli("run", "script", "t2-vars", "_cuda _fp32", "-j", "--quiet")
+    assert res.exit_code == 0, res.stderr
+    assert t2(parse_json_stdout(res.stdout)) == ("cuda", "fp32", None)
+
+
+def test_alias_combined_with_tags(corpus):
+    r = corpus.ok("_cuda", artifact="t2-vars")
+    assert t2(r) == ("cuda", "fp16", None)
+
+
+def test_excluding_a_base_of_a_selected_variation_is_an_error(corpus):
+    # §3.4 base: selecting `fast` turns on `cuda`, "unless one of them is excluded, which
+    # is an error"
+    r = corpus.run("t2,_fast,_-cuda")
+    assert r["return"] != 0
+    assert "cuda" in r["error"]
+
+
+def test_excluding_an_unknown_variation_is_16(corpus):
+    assert corpus.run("t2,_-nosuch")["return"] == 16
+
+
+def test_same_variation_included_and_excluded_is_an_error(corpus):
+    r = corpus.run("t2,_cuda,_-cuda")
+    assert r["return"] != 0
+    assert "cuda" in r["error"]
+
+
+def test_excluding_one_group_default_while_selecting_another_member(corpus):
+    assert t2(corpus.ok("t2,_-cpu,_cuda")) == ("cuda", "fp16", None)

@@ -49,3 +49,8 @@ def test_resolved_string_with_a_dynamic_and_a_default(corpus):
     r = corpus.ok(f"t3,_url.{URL}")
     probe = [d for d in r["deps"] if d.startswith("t3-probe")]
     assert probe == [f"t3-probe,_url.{URL},_ver.4_0"]
+
+
+def test_dynamic_suffix_is_everything_after_the_first_dot(corpus):
+    r = corpus.ok("t3,_ver.5.1.2")
+    assert r["new_env"]["T3_VER"] == "5.1.2"

@@ -67,3 +67,22 @@ def test_adr_of_a_version_fragment_does_not_leak_to_a_sibling(corpus):
     assert r["deps"] == ["t9", "t3"]
     assert r["new_env"]["T9_FILE"] == "dev-v2.0.json"
     assert r["new_env"]["T3_VER"] == "four"
+
+
+def test_default_version_lowered_to_version_max(corpus):
+    r = corpus.ok("t9", version_max="1.0")
+    assert r["new_env"]["T9_VER_SEEN"] == "1.0"
+    assert r["new_env"].get("T9_FILE") != "dev-v1.1.json"
+
+
+def test_default_version_within_the_bounds_is_kept(corpus):
+    r = corpus.ok("t9", version_min="1.0", version_max="2.5")
+    assert r["new_env"]["T9_VER_SEEN"] == "1.1"
+    assert r["new_env"]["T9_FILE"] == "dev-v1.1.json"
+
+
+def test_second_plain_run_is_a_cache_hit(corpus):
+    first = corpus.ok("t9")
+    second = corpus.ok("t9")
+    assert second["new_env"] == first["new_env"]
+    assert len(corpus.cache_entries("t9")) == 1

@@ -63,3 +63,10 @@ def test_parent_sees_plus_path_once_and_script_prefix_in_a_later_script(corpus):
     # inside the second script's wrapper: the prefix ran, and PATH has the dir once
     assert r["new_env"]["T10B_SEEN"] == "1"
     assert r["new_env"]["T10B_PATH_COUNT"] == "1"
+
+
+def test_plus_key_with_a_non_list_value_is_an_error(corpus):
+    # §3.5: keys starting with `+` MUST hold lists; a non-list value is an error
+    r = corpus.run("t1", env={"+PATH": "/not/a/list"})
+    assert r["return"] != 0
+    assert "+PATH" in r["error"]
