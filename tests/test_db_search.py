@@ -191,3 +191,18 @@ def test_names_that_would_escape_the_repo(cm_session):
         assert e.value.code == 4
     assert not (cm_session.home / "repos" / "evil").exists()
     assert art.path.is_dir()
+
+
+def test_dot_means_the_artifact_or_repo_around_cwd(cm_session, repo, monkeypatch):
+    db = cm_session.db
+    monkeypatch.chdir(repo / "demo" / "detect-os")
+    assert names(db.search("demo", ".")) == ["detect-os"]
+    monkeypatch.chdir(repo)
+    assert names(db.search("demo", ".:get-python3")) == ["get-python3"]
+    with pytest.raises(CMError) as e:
+        db.search("demo", ".")
+    assert e.value.code == 16
+    monkeypatch.chdir(repo.parent)
+    with pytest.raises(CMError) as e:
+        db.search("demo", ".:x")
+    assert e.value.code == 16 and "not inside a registered repo" in e.value.message

@@ -24,7 +24,6 @@ from cmcore.errors import EXISTS, GENERIC, MALFORMED, NOT_FOUND, CMError
 from cmcore.refs import check_name, gen_uid, is_uid, match_ref, parse_ref, parse_tags, split_repo_ref
 
 MAX_INHERITANCE = 10
-IDENTITY_KEYS = ("alias", "uid", "automation_alias", "automation_uid")
 
 
 class Database:
@@ -134,6 +133,8 @@ class Database:
         repo_ref, art_ref = split_repo_ref(ref)
         if repo_ref is None:
             repo_ref = repo
+        if "." in (repo_ref, art_ref):
+            repo_ref, art_ref = self._from_cwd(auto, repo_ref, art_ref)
         alias, uid = parse_ref(art_ref)
         yes, no = parse_tags(tags)
         out: list[Artifact] = []
@@ -170,6 +171,34 @@ class Database:
                 elif not (yes or no) or _tags_ok(tagcol[k], yes, no):
                     out.append(self._artifact(r, auto, folder, shard.row(k), metas.get(names[k])))
         return out
+
+    def _repo_around(self, path: Path) -> Repo | None:
+        path = path.resolve()
+        for r in self.repos():
+            root = r.path.resolve()
+            if path == root or root in path.parents:
+                return r
+        return None
+
+    def _from_cwd(self, auto: str, repo_ref: str | None, art_ref: str) -> tuple[str | None, str]:
+        """``.`` is the artifact (or, before ``:``, the repo) around the current folder (CM-FORMAT §1.5)."""
+        cwd = Path.cwd()
+        if art_ref == ".":
+            for p in (cwd, *cwd.parents):
+                if p.parent.name == auto and metafiles.present_meta_files(str(p))[1]:
+                    art_ref = p.name
+                    if repo_ref in (None, "."):
+                        around = self._repo_around(p)
+                        repo_ref = around.uid if around else repo_ref
+                    break
+            else:
+                raise CMError(f"no {auto} artifact around the current folder {cwd}", NOT_FOUND)
+        if repo_ref == ".":
+            around = self._repo_around(cwd)
+            if around is None:
+                raise CMError(f"the current folder {cwd} is not inside a registered repo", NOT_FOUND)
+            repo_ref = around.uid
+        return repo_ref, art_ref
 
     def load(self, automation: str, ref: str | None = None, tags: str | list[str] | None = None, *,
              repo: str | None = None, ignore_inheritance: bool = False) -> Artifact:

@@ -173,10 +173,9 @@ def patch_identity(path: Path, alias: str | None, uid: str | None) -> None:
         if value is None:
             continue
         line = f"{key}: {json.dumps(value)}"  # a JSON string is a valid YAML scalar
-        pattern = _YAML_KEY[key]
-        if pattern.search(text):
-            start, end = pattern.search(text).span()  # type: ignore[union-attr]
-            text = text[:start] + line + text[end:]
+        m = _YAML_KEY[key].search(text)
+        if m:
+            text = text[:m.start()] + line + text[m.end():]
         else:
             text = f"{line}\n{text}"
     atomic_write_text(path, text)
