@@ -35,7 +35,9 @@ store = CacheStore(Session(home=home))
 key = CacheKey(script_uid="0123456789abcdef", script_content_hash="h", variations=["v"])
 
 def park(path):
-    (work / f"ready-{os.getpid()}").write_text(str(path))
+    tmp = work / f".ready-{os.getpid()}"
+    tmp.write_text(str(path))
+    os.replace(tmp, work / f"ready-{os.getpid()}")  # the test never sees it half-written
     time.sleep(600)
 
 while not (work / "go").exists():  # start all children together

@@ -85,7 +85,8 @@ def test_content_change_and_new_make_new_entries(cm_home: Path, tool: dict) -> N
 def test_kill_9_mid_run_then_rerun(cm_home: Path, tool: dict) -> None:
     p = cm(cm_home, "run", "script", "get cached-tool", env={"CT_SLEEP": "60"})
     deadline = time.monotonic() + 60
-    while not tool["started"].exists():
+    # run.sh writes its pid first; the file may exist a moment before the pid is in it
+    while not (tool["started"].exists() and tool["started"].read_text().strip().isdigit()):
         assert p.poll() is None and time.monotonic() < deadline, p.communicate()[1]
         time.sleep(0.02)
     shell_pid = int(tool["started"].read_text())
