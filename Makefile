@@ -9,9 +9,15 @@ PYPROJECTS := $(wildcard pyproject.toml plugins/*/pyproject.toml cm_scripts_mlop
               cm_backend_onnx/pyproject.toml cm_backend_tensorrt/pyproject.toml)
 export CM_HOME ?= $(CURDIR)/.cm-home
 
-.PHONY: install demo test test-all lint bench clean
+.PHONY: install demo test test-all lint bench clean system-tools
 
-install: $(STAMP)
+install: $(STAMP) system-tools
+
+# Headless Chromium renders the HTML reports in tests; installed from Debian when missing.
+system-tools:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "note: chromium not installed; the report-rendering tests will be skipped"; }
 
 $(STAMP): $(PYPROJECTS) requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
