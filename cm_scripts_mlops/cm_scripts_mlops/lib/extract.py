@@ -15,6 +15,7 @@ import stat
 import tarfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from cmcore.errors import GENERIC, NOT_FOUND, CMError
 
@@ -132,7 +133,7 @@ def _extract_tar(archive: Path, target: Path) -> list[str]:
     try:
         with tarfile.open(archive, "r:*") as tf:
             members = check_tar(archive, tf)
-            kwargs = {"filter": "tar"} if hasattr(tarfile, "data_filter") else {}
+            kwargs: dict[str, Any] = {"filter": "tar"} if hasattr(tarfile, "data_filter") else {}
             tf.extractall(target, members=members, **kwargs)  # noqa: S202 - members checked above
             return [m.name for m in members]
     except tarfile.TarError as e:
