@@ -41,3 +41,29 @@ def test_system_runs_without_a_shell_when_it_can(cm_session, tmp_path):
 def test_host_os_info(cm_session):
     r = call("get_host_os_info")
     assert r["return"] == 0 and r["info"]["platform"] == "linux"
+
+
+def test_download_and_unzip_file(cm_session, tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import zipfile
+
+    from cmcore.testing import FileServer
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("top/sub/a.txt", "A")
+        z.writestr("top/b.txt", "B")
+    data = buf.getvalue()
+    monkeypatch.chdir(tmp_path)
+    with FileServer({"pkg.zip": data}) as srv:
+        r = call("download_file", url=f"{srv.url}/pkg.zip", sha256=hashlib.sha256(data).hexdigest())
+        assert r["return"] == 0 and r["filename"] == "pkg.zip"
+        bad = call("download_file", url=f"{srv.url}/pkg.zip", filename="bad.zip", md5sum="0" * 32)
+        assert bad["return"] != 0 and not (tmp_path / "bad.zip").exists()
+        missing = call("download_file", url=f"{srv.url}/nope.zip")
+        assert missing["return"] == 16 and "404" in missing["error"]
+    r = call("unzip_file", filename="pkg.zip", strip_folders=1)
+    assert r["return"] == 0 and sorted(r["files"]) == ["b.txt", "sub/a.txt"]
+    assert (tmp_path / "sub" / "a.txt").read_text() == "A"
+    assert call("unzip_file", filename="absent.zip")["return"] == 16

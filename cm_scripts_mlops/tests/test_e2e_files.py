@@ -10,7 +10,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from httpserver import FileServer
+
+from cmcore.testing import FileServer
 
 
 def _targz(files: dict[str, bytes]) -> bytes:

@@ -29,6 +29,59 @@ class UtilsAutomation(Automation):
     uid = UTILS_UID
     summary = "helpers used by scripts: download, unzip, compare versions, run a command"
 
+    def download_file(self, i: dict) -> dict:
+        """Download ``url`` into ``path`` (default: the cwd) as ``filename`` (default: from the URL).
+
+        TLS is verified unless ``verify`` is false/no; ``md5sum``/``sha256`` are checked and a bad
+        file is deleted. Returns ``filename`` and ``path`` (the full file path).
+        """
+        from cmcore.transfer.download import Checksums, download, filename_from_url
+
+        url = str(i.get("url") or "")
+        if not url:
+            raise CMError("utils download_file: no url given", GENERIC)
+        verify = i.get("verify", True)
+        verify_tls = verify if isinstance(verify, bool) else str(verify).strip().lower() not in (
+            "no", "false", "off", "0")
+        name = str(i.get("filename") or filename_from_url(url))
+        folder = os.path.abspath(str(i.get("path") or os.getcwd()))
+        checks = Checksums(md5=str(i.get("md5sum") or ""), sha256=str(i.get("sha256") or ""))
+        out = download(url, os.path.join(folder, name), checksums=checks, verify_tls=verify_tls,
+                       log=self.session.log.info if i.get("out") == "con" else None)
+        return {"return": 0, "filename": out.name, "path": str(out)}
+
+    def unzip_file(self, i: dict) -> dict:
+        """Extract ``filename`` (zip or tar family) into ``path`` (default: the cwd), refusing members
+        that escape it; ``strip_folders=N`` removes N leading folders. Returns ``files``."""
+        from cmcore.transfer.extract import extract
+
+        archive = str(i.get("filename") or "")
+        if not archive or not os.path.isfile(archive):
+            raise CMError(f"utils unzip_file: archive not found: {archive!r}", 16)
+        target = os.path.abspath(str(i.get("path") or os.getcwd()))
+        strip = int(i.get("strip_folders") or 0)
+        if strip <= 0:
+            return {"return": 0, "files": extract(archive, target)}
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory(dir=target) as tmp:
+            names = extract(archive, tmp)
+            moved = []
+            for name in names:
+                parts = name.replace("\\", "/").split("/")
+                if len(parts) <= strip:
+                    continue
+                src = os.path.join(tmp, *parts)
+                dst = os.path.join(target, *parts[strip:])
+                if os.path.isdir(src):
+                    os.makedirs(dst, exist_ok=True)
+                    continue
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.move(src, dst)
+                moved.append("/".join(parts[strip:]))
+        return {"return": 0, "files": moved}
+
     def compare_versions(self, i: dict) -> dict:
         """``version1`` vs ``version2`` → ``comparison`` -1, 0 or 1 (missing parts count as 0)."""
         from cmcore.compat.utils import compare_versions

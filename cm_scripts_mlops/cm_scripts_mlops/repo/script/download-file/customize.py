@@ -11,7 +11,7 @@ def _urls(env):
 
 
 def _checksums(env, n):
-    from cm_scripts_mlops.lib.download import Checksums
+    from cmcore.transfer.download import Checksums
 
     out = [Checksums(env.get("CM_DOWNLOAD_CHECKSUM", ""), env.get("CM_DOWNLOAD_SHA256", ""))]
     for k in range(1, n):
@@ -21,7 +21,8 @@ def _checksums(env, n):
 
 def preprocess(i):
     from cm_scripts_mlops.lib.common import fail, from_error, is_true
-    from cm_scripts_mlops.lib.download import DownloadError, download_any, filename_from_url, verify_file
+
+    from cmcore.transfer.download import DownloadError, download_any, filename_from_url, verify_file
 
     env = i["env"]
     env["CM_DOWNLOAD_CMD"] = ""
@@ -89,7 +90,8 @@ def preprocess(i):
 
 def postprocess(i):
     from cm_scripts_mlops.lib.common import fail
-    from cm_scripts_mlops.lib.download import verify_file
+
+    from cmcore.transfer.download import verify_file
 
     env = i["env"]
     path = env.get("CM_DOWNLOAD_DOWNLOADED_PATH", "")

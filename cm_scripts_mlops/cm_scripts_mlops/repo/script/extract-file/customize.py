@@ -5,7 +5,8 @@ import os
 
 def preprocess(i):
     from cm_scripts_mlops.lib.common import fail, from_error, is_true
-    from cm_scripts_mlops.lib.extract import ExtractError, extract, top_level_entries
+
+    from cmcore.transfer.extract import ExtractError, extract, top_level_entries
 
     env = i["env"]
     archive = env.get("CM_EXTRACT_FILEPATH") or env.get("CM_INPUT", "")

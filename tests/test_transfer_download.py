@@ -1,4 +1,4 @@
-"""lib/download.py against a real HTTP server on 127.0.0.1."""
+"""cmcore.transfer.download against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import hashlib
 import io
 
 import pytest
-from cm_scripts_mlops.lib.download import (
+
+from cmcore.testing import FileServer
+from cmcore.transfer.download import (
     ChecksumError,
     Checksums,
     DownloadError,
@@ -15,7 +17,6 @@ from cm_scripts_mlops.lib.download import (
     filename_from_url,
     main,
 )
-from httpserver import FileServer
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, not all the same byte so offsets matter
 MD5 = hashlib.md5(BODY).hexdigest()

@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cm_scripts_mlops.lib.extract import (
+
+from cmcore.transfer.extract import (
     ExtractError,
     detect_format,
     extract,
