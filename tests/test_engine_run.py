@@ -178,6 +178,10 @@ def test_failure_restores_cwd_and_env_and_names_code_and_log(cm_session, cm_repo
     assert "\n" not in r["error"] and Path(r["log_path"]).read_text().strip() == "oops"
     assert Path.cwd() == clean_env and env == {"MINE": "1"}
     assert not list(clean_env.iterdir())
+    cm_repo("r2", {"bad2": script({"tags": ["bad2"]}, run_sh="echo x > tmp-run.out\nexit 3\n")})
+    r = run(cm_session, "bad2")
+    assert r["return"] == 2 and Path(r["log_path"]).is_file()
+    assert not list(clean_env.iterdir())  # not cached: the tmp files left the user's folder too
 
 
 def test_tmp_files_cleaned_unless_dirty(cm_session, cm_repo, clean_env):
@@ -388,3 +392,16 @@ def test_ignore_script_error_force_new_env_keys_skip_cache_and_extra_cmd(cm_sess
     monkeypatch.setenv("CM_SCRIPT_EXTRA_CMD", "--skip_cache --env.C_X=1")
     r = ok(cm_session, "cc")
     assert r["new_env"]["C_X"] == "1" and "cache_path" not in r
+
+
+def test_posthook_dep_keeps_the_parents_tmp_ver_out(cm_session, cm_repo, clean_env):
+    cm_repo("r", {
+        "hook": script({"tags": ["hook"]}, run_sh="echo hook > tmp-hook.out\n"),
+        "par": script({"tags": ["par"], "new_env_keys": ["PAR_VER"], "posthook_deps": [{"tags": "hook"}]},
+                      run_sh="echo 'tool 1.2.3' > tmp-ver.out\n",
+                      customize_py=("def postprocess(i):\n"
+                                    "    i['env']['PAR_VER'] = open('tmp-ver.out').read().split()[1]\n"
+                                    "    return {'return': 0}\n")),
+    })
+    assert ok(cm_session, "par")["new_env"] == {"PAR_VER": "1.2.3"}
+    assert not list(clean_env.iterdir())

@@ -61,6 +61,7 @@ def run_script(session: Any, i: dict) -> dict:
     started = time.monotonic()
     with run_context() as ctx:
         frame: Frame | None = None
+        run: ScriptRun | None = None
         try:
             if flags.help and not query.ref and not query.tags:
                 text = RUN_USAGE
@@ -102,6 +103,8 @@ def run_script(session: Any, i: dict) -> dict:
                 session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
             return result
         except BaseException:
+            if run is not None and run.work_started and not run.cache and not flags.dirty:
+                _clean_tmp_files(run)  # a failed or interrupted run leaves the user's folder as it was
             E.restore_in_place(env, saved_env, {})
             E.restore_in_place(state, saved_state, {})
             raise
@@ -219,14 +222,18 @@ def _execute_here(run: ScriptRun, comp: Component) -> None:
     run.env[run.tmp("CURRENT_SCRIPT_PATH")] = str(run.path)
     _predeps(run)
     run_deps(run, "deps")
-    for f in STALE_FILES:
-        (Path.cwd() / f).unlink(missing_ok=True)
+    if not run.flags.recursion or run.cache:
+        # A nested run without its own cache entry works in its caller's folder, where these
+        # files are the caller's live data (a tmp-ver.out its postprocess has yet to read).
+        for f in STALE_FILES:
+            (Path.cwd() / f).unlink(missing_ok=True)
     pip = run.version_req.pip_string()
     if pip:
         run.env[run.tmp("PIP_VERSION_STRING")] = pip
     run.reapply_const()
     work = Path.cwd()
     run.tmp_before = _tmp_names(work)
+    run.work_started = True
     outdir = run.env.get(run.key("OUTDIRNAME"))
     if outdir:
         target = Path(str(outdir)).expanduser()
@@ -269,10 +276,9 @@ def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_s
         new_state["print_deps"] = [f"cm run script --tags={t}" for t in run.deps_run]
     if slot is not None and not run.skipped:
         _publish(run, slot, new_env, new_state)
-    ran_native = run.native_result is not None
     if Path.cwd() != run.entry_cwd:
         os.chdir(run.entry_cwd)
-    if slot is None and cached is None and ran_native and not run.flags.dirty:
+    if slot is None and cached is None and run.work_started and not run.flags.dirty:
         _clean_tmp_files(run)
     if run.flags.save_env:
         _save_env(run, new_env)
@@ -332,6 +338,9 @@ def _clean_tmp_files(run: ScriptRun) -> None:
     """
     names = set(TMP_FILES) | {str(f) for f in run.meta.get("clean_files") or []}
     names |= _tmp_names(run.entry_cwd) - run.tmp_before
+    # Data files that were already there belong to the caller (a parent's tmp-ver.out, read by
+    # its postprocess after its posthook deps ran in the same folder): keep them.
+    names -= {f for f in STALE_FILES if f in run.tmp_before}
     for base in {run.entry_cwd, run.cwd}:
         for n in names:
             p = base / n

@@ -74,6 +74,7 @@ class ScriptRun:
     replacement_result: dict | None = None
     hook_version: str = ""
     native_result: Any = None
+    work_started: bool = False  # cm_run was reached in the work folder (there may be tmp files)
     tmp_before: set[str] = field(default_factory=set)  # tmp-* files in the work folder before the run
 
     @property
