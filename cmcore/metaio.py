@@ -41,7 +41,7 @@ def load_data_file(path: str | os.PathLike) -> Any:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise CMError(f"file not found: {p}", 16) from exc
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         raise CMError(f"cannot read {p}: {exc}", MALFORMED) from exc
     if p.suffix.lower() in (".yaml", ".yml"):
         return parse_yaml(text, str(p))
