@@ -206,3 +206,22 @@ def test_dot_means_the_artifact_or_repo_around_cwd(cm_session, repo, monkeypatch
     with pytest.raises(CMError) as e:
         db.search("demo", ".:x")
     assert e.value.code == 16 and "not inside a registered repo" in e.value.message
+
+
+def test_index_reads_yaml_features_right(cm_session, repo):
+    d = repo / "demo" / "anchors"
+    d.mkdir()
+    (d / "_cm.yaml").write_text(
+        "common: &c {tags: [from-anchor, merged]}\n"
+        "<<: *c\n"
+        "alias: anchors\n"
+        "extra: &e [x]\n"
+    )
+    d2 = repo / "demo" / "aliased-tags"
+    d2.mkdir()
+    (d2 / "_cm.yaml").write_text("base_tags: &t [one, two]\ntags: *t\nsort: 7\n")
+    db = cm_session.db
+    assert names(db.search("demo", tags="merged")) == ["anchors"]
+    [a] = db.search("demo", tags="one,two")
+    assert a.alias == "aliased-tags" and a.sort == 7
+    assert a.meta["base_tags"] == ["one", "two"]

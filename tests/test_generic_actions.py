@@ -122,7 +122,9 @@ def test_python_api_return_dicts(api, cm_home):
     assert r["artifacts"][0]["tags"] == ["x", "y"] and r["artifacts"][0]["repo"] == "local"
     r = api({"action": "find", "automation": "demo", "tags": "nothing"})
     assert r["return"] == 0 and r["list"] == []  # CM compatible: an empty answer is not an error in Python
-    r = api("load demo py1")
+    import cmcore
+
+    r = cmcore.access("load demo py1")  # the public API: the default session, a CLI string
     assert r["return"] == 0 and r["meta"]["tags"] == ["x", "y"] and r["artifact"].uid == r["meta"]["uid"]
     r = api({"action": "load", "automation": "demo", "artifact": "py2"})
     assert r["return"] == 16 and "not found" in r["error"]

@@ -23,15 +23,19 @@ def repo(cm_session, tmp_path):
 
 @pytest.fixture
 def parse_count(monkeypatch):
+    """Every read of an artifact meta file, whole or only its index keys."""
     calls: list[str] = []
-    real = metafiles.parse_file
 
-    def counting(path):
-        if f"{os.sep}demo{os.sep}" in path:  # artifact metas only, not repo markers
-            calls.append(path)
-        return real(path)
+    def counting(real):
+        def wrapper(path):
+            if f"{os.sep}demo{os.sep}" in path:  # artifact metas only, not repo markers
+                calls.append(path)
+            return real(path)
 
-    monkeypatch.setattr(metafiles, "parse_file", counting)
+        return wrapper
+
+    monkeypatch.setattr(metafiles, "parse_file", counting(metafiles.parse_file))
+    monkeypatch.setattr(metafiles, "_yaml_index_fields", counting(metafiles._yaml_index_fields))
     return calls
 
 

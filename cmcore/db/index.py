@@ -109,17 +109,19 @@ def stat_sig(st: os.stat_result, now_ns: int) -> str:
 
 
 def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict | None]:
-    """Read one artifact folder: ``(row, meta)``; ``(None, None)`` if it is not a folder any more."""
+    """Read one artifact folder: ``(row, full meta if it was parsed whole)``; ``(None, None)`` if
+    it is not a folder any more."""
     adir = os.path.join(folder, name)
     try:
-        dst = os.stat(adir)
+        present = os.listdir(adir)  # one listing instead of a stat per candidate meta name
     except OSError:
         return None, None
-    if not os.path.isdir(adir):
-        return None, None
-    dialect, files = metafiles.present_meta_files(adir)
+    dialect, files = metafiles.meta_names_in(set(present))
     if not files:
-        return Row(name, dialect=dialect, sigs=[stat_sig(dst, now_ns)]), None
+        try:
+            return Row(name, dialect=dialect, sigs=[stat_sig(os.stat(adir), now_ns)]), None
+        except OSError:
+            return None, None
     # Signatures are taken before reading, so a change during the read is seen next time.
     sigs = []
     for f in files:
@@ -128,7 +130,7 @@ def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict
         except OSError:
             sigs.append(RACY)
     try:
-        meta = metafiles.read_meta(adir, files)
+        meta, full = metafiles.read_index_fields(adir, files)
     except CMError as exc:
         return Row(name, dialect=dialect, files=files, sigs=sigs, error=exc.message), None
     alias = meta.get("alias")
@@ -140,7 +142,7 @@ def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict
     except (TypeError, ValueError):
         sort = 0
     row = Row(name, alias, uid, metafiles.tags_of(meta), dialect, files, sigs, bool(meta.get("_base")), "", sort)
-    return row, meta
+    return row, full
 
 
 def stale_rows(folder: str, shard: Shard) -> list[int]:

@@ -51,21 +51,21 @@ def one_line(exc: BaseException) -> str:
 def parse_file(path: str) -> dict:
     """Parse one meta file; an empty file is ``{}``; anything but a mapping is an error."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as f:
+            data_bytes = f.read()  # bytes: both parsers decode UTF-8 themselves, faster
+    except OSError as exc:
         raise CMError(f"cannot read {path}: {one_line(exc)}", MALFORMED) from exc
     if path.endswith(".json"):
         try:
-            data = json.loads(text) if text.strip() else {}
-        except ValueError as exc:
+            data = json.loads(data_bytes) if data_bytes.strip() else {}
+        except ValueError as exc:  # includes UnicodeDecodeError
             raise CMError(f"malformed JSON: {one_line(exc)}", MALFORMED) from exc
     else:
         import yaml
 
         try:
-            data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
+            data = yaml.load(data_bytes, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise CMError(f"malformed YAML: {one_line(exc)}", MALFORMED) from exc
         if data is None:
             data = {}
@@ -84,6 +84,59 @@ def read_meta(folder: str, names: Sequence[str]) -> dict:
         except CMError as exc:
             raise CMError(f"{p}: {exc.message}", exc.code) from exc
     return meta
+
+
+INDEX_KEYS = frozenset({"alias", "uid", "tags", "_base", "sort"})
+
+
+def _yaml_index_fields(path: str) -> dict:
+    """Only the keys the index needs from a YAML file: the C parser checks the whole file,
+    but just these values are built into Python objects (the slow part of PyYAML)."""
+    import yaml
+
+    try:
+        with open(path, "rb") as f:
+            loader = _yaml_loader()(f.read())
+    except OSError as exc:
+        raise CMError(f"cannot read {path}: {one_line(exc)}", MALFORMED) from exc
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            raise CMError(f"the meta is a {node.id}, not a mapping", MALFORMED)
+        keys = [k.value for k, _v in node.value if isinstance(k, yaml.ScalarNode)]
+        if "<<" in keys or len(keys) != len(node.value):
+            return dict(loader.construct_document(node))  # merge or complex keys: build it all
+        return {k.value: loader.construct_object(v, deep=True)
+                for k, v in node.value if k.value in INDEX_KEYS}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CMError(f"malformed YAML: {one_line(exc)}", MALFORMED) from exc
+    finally:
+        loader.dispose()
+
+
+def read_index_fields(folder: str, names: Sequence[str]) -> tuple[dict, dict | None]:
+    """``(fields, full meta or None)``: the index keys of the merged meta files (CM-FORMAT §1.4).
+
+    JSON is parsed whole (it is cheap), so a JSON-only artifact also yields its full meta.
+    """
+    fields: dict = {}
+    full: dict | None = {}
+    for n in names:
+        p = os.path.join(folder, n)
+        try:
+            if n.endswith(".json"):
+                data = parse_file(p)
+                if full is not None:
+                    full.update(data)
+                fields.update({k: v for k, v in data.items() if k in INDEX_KEYS})
+            else:
+                fields.update(_yaml_index_fields(p))
+                full = None
+        except CMError as exc:
+            raise CMError(f"{p}: {exc.message}", exc.code) from exc
+    return fields, full
 
 
 # -- inheritance ---------------------------------------------------------------------------------
