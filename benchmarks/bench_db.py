@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,7 +35,8 @@ FEW_TAG = "few-match"  # given to exactly 3 artifacts
 
 def make_repo(path: Path, n: int) -> None:
     """A CM repo with n scripts; marker file `.complete` makes regeneration skippable."""
-    if (path / ".complete").is_file() and (path / ".complete").read_text() == str(n):
+    stamp = f"{n}:v2"  # bump when the generated content changes
+    if (path / ".complete").is_file() and (path / ".complete").read_text() == stamp:
         return
     if path.exists():
         shutil.rmtree(path)
@@ -46,11 +48,15 @@ def make_repo(path: Path, n: int) -> None:
         d.mkdir()
         tags = ["bench", f"group-{k % 100}", f"item-{k}"] + ([FEW_TAG] if k in few else [])
         (d / "_cm.yaml").write_text(
-            f"alias: bench-script-{k:05d}\nuid: {k:016x}\nautomation_alias: script\n"
+            f"alias: bench-script-{k:05d}\nuid: '{k:016x}'\nautomation_alias: script\n"
             f"automation_uid: 5b4e0237da074764\ncache: false\ntags:\n" + "".join(f"- {t}\n" for t in tags)
             + "input_mapping:\n  x: CM_X\nnew_env_keys:\n- CM_BENCH_*\n"
+            # a few variations and deps, so a meta is closer in size to a real script's
+            + "deps:\n- tags: detect,os\n- tags: get,python3\n  names: [python]\n"
+            + "variations:\n" + "".join(f"  v{j}:\n    group: g\n    env:\n      CM_BENCH_V: '{j}'\n"
+                                          for j in range(3))
         )
-    (path / ".complete").write_text(str(n))
+    (path / ".complete").write_text(stamp)
 
 
 def fresh_home(base: Path, repo: Path) -> Path:
@@ -59,26 +65,34 @@ def fresh_home(base: Path, repo: Path) -> Path:
     return home
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall time and CPU time (user + sys) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    return time.perf_counter() - t, p
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p
 
 
 def median_of(cmd: list[str], env: dict[str, str], runs: int, expect_rc: int | None = 0,
-              setup=None) -> tuple[float, float, float, subprocess.CompletedProcess]:
+              setup=None) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
+    """(median wall, min wall, max wall, median cpu, last result) over ``runs`` after one warm-up."""
     samples = []
+    cpus = []
     last = None
     for k in range(runs + 1):  # the first run is the warm-up
         if setup is not None:
             env = setup()
-        dt, last = timed(cmd, env)
+        dt, cpu, last = timed(cmd, env)
         if expect_rc is not None and last.returncode != expect_rc:
             raise SystemExit(f"{' '.join(cmd)} exited {last.returncode}: {last.stderr.strip()[-500:]}")
         if k:
             samples.append(dt)
+            cpus.append(cpu)
     assert last is not None
-    return statistics.median(samples), min(samples), max(samples), last
+    return statistics.median(samples), min(samples), max(samples), statistics.median(cpus), last
 
 
 def cmind_version_time(runs: int) -> tuple[float | None, str]:
@@ -94,7 +108,7 @@ def cmind_version_time(runs: int) -> tuple[float | None, str]:
             return None, f"cmind==2.3.9 could not be installed ({type(exc).__name__}); skipped"
     env = dict(os.environ, CM_REPOS=str(WORK / "cmind-home"))
     try:
-        med, _lo, _hi, _p = median_of([str(cm), "--version"], env, runs)
+        med, _lo, _hi, _cpu, _p = median_of([str(cm), "--version"], env, runs)
     except SystemExit as exc:
         return None, f"cmind `cm --version` failed: {exc}"
     return med, "cmind 2.3.9 from PyPI"
@@ -129,31 +143,34 @@ def main() -> int:
     first = median_of([cm, "find", "script", f"--tags={FEW_TAG}"], env, args.runs, setup=fresh_env)
     rows.append(("first indexing (fresh home): `cm find script --tags=" + FEW_TAG + "`", first, 3.0))
     warm = median_of([cm, "find", "script", f"--tags={FEW_TAG}"], env, args.runs)
-    found = len(warm[3].stdout.split())
+    found = len(warm[4].stdout.split())
     rows.append((f"warm `cm find script --tags={FEW_TAG}` ({found} found)", warm, 0.1))
     nomatch = median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], env, args.runs, expect_rc=None)
     rows.append(("warm no-match `cm find script --tags=no-such-tag-xyz`", nomatch, 0.1))
     listing = median_of([cm, "find", "script"], env, args.runs)
-    listed = len(listing[3].stdout.split())
+    listed = len(listing[4].stdout.split())
     rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
     version = median_of([cm, "--version"], env, args.runs)
     rows.append(("`cm --version`", version, None))
 
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"Artifact database benchmark: {args.n} scripts, median of {args.runs} runs after 1 warm-up, "
-        f"whole-process wall time ({os.cpu_count()} CPUs; repo generated in {gen_s:.1f} s).",
+        f"whole-process wall time and CPU time (user+sys) ({os.cpu_count()} CPUs, load average at the end "
+        f"{load}; repo generated in {gen_s:.1f} s). On a shared machine the CPU column is the steadier one.",
         "",
-        "| measurement | median s | min s | max s | target s |",
-        "|---|---|---|---|---|",
+        "| measurement | median wall s | min s | max s | median cpu s | target s |",
+        "|---|---|---|---|---|---|",
     ]
-    for label, (med, lo, hi, _p), target in rows:
-        lines.append(f"| {label} | {med:.3f} | {lo:.3f} | {hi:.3f} | {'' if target is None else f'≤ {target}'} |")
+    for label, (med, lo, hi, cpu, _p), target in rows:
+        lines.append(f"| {label} | {med:.3f} | {lo:.3f} | {hi:.3f} | {cpu:.3f} | "
+                     f"{'' if target is None else f'≤ {target}'} |")
     if not args.skip_cmind:
         c_med, note = cmind_version_time(args.runs)
         if c_med is None:
             lines += ["", f"cmind comparison: {note}"]
         else:
-            lines.append(f"| `cm --version` of {note} | {c_med:.3f} | | | |")
+            lines.append(f"| `cm --version` of {note} | {c_med:.3f} | | | | |")
             lines += ["", f"`cm --version`: cmind takes {c_med / version[0]:.2f}x the time of cmcore."]
     text = "\n".join(lines) + "\n"
     print(text)
