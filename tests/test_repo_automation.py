@@ -191,3 +191,18 @@ def test_two_pulls_of_the_same_url_at_once(cm_home, tmp_path):
     from cmcore.session import Session
 
     assert len(Session(home=cm_home).db.search("demo", tags="from-git")) == 30
+
+
+def test_pull_with_dir_registers_a_sub_folder(cm_cli, cm_home, tmp_path):
+    up = tmp_path / "src" / "mono" / "repo"
+    up.mkdir(parents=True)
+    git("init", "-q", cwd=up)
+    make_repo(up / "cm", "inner-repo")
+    write_artifact(up / "cm", "demo", "inner", {"tags": ["inner"]})
+    git("add", "-A", cwd=up)
+    git("commit", "-q", "-m", "x", cwd=up)
+    r = cm_cli("pull", "repo", str(up), "--dir=../escape")
+    assert r.exit_code == 4 and not (cm_home / "repos" / "mono@repo").exists()
+    r = cm_cli("pull", "repo", str(up), "--dir=cm")
+    assert r.exit_code == 0, r.stderr
+    assert cm_cli("where", "repo", "inner-repo").stdout.strip() == str(cm_home / "repos" / "mono@repo" / "cm")

@@ -235,6 +235,9 @@ class RepoAutomation(GenericActions):
         else:
             src, alias = github_url(src)
         check_name(alias, "repo")
+        sub = str(i.get("dir") or "").strip("/")
+        for part in sub.split("/") if sub else []:
+            check_name(part, "--dir")
         from cmcore.fsutil import FileLock
 
         dest = self.session.home / "repos" / alias
@@ -246,7 +249,7 @@ class RepoAutomation(GenericActions):
                 _git(["-C", str(dest), "pull", "--ff-only"], f"git pull in {dest}")
                 if i.get("checkout"):
                     _git(["-C", str(dest), "checkout", str(i["checkout"])], "git checkout")
-            target = dest / str(i["dir"]) if i.get("dir") else dest
+            target = dest / sub if sub else dest
             try:
                 if not _has_marker(target):
                     from cmcore.metaio import write_yaml
