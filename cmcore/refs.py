@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import uuid
 
@@ -11,6 +12,11 @@ from cmcore.errors import MALFORMED, CMError
 _UID_RE = re.compile(r"^[0-9a-f]{16}$")
 # Names an artifact folder may take: no separators, no "..", no NUL, not absolute.
 _BAD_NAME = re.compile(r"[/\\\x00]|^\.\.?$|^\s|\s$")
+
+
+def _quoted(text: str) -> str:
+    """``text`` in double quotes with control characters escaped, so a message stays one line."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def gen_uid() -> str:
@@ -47,7 +53,7 @@ def split_repo_ref(ref: str | None) -> tuple[str | None, str]:
     if not ref:
         return None, ""
     if ref.count(":") > 1:
-        raise CMError(f'malformed reference "{ref}": more than one ":"', MALFORMED)
+        raise CMError(f'malformed reference {_quoted(ref)}: more than one ":"', MALFORMED)
     if ":" in ref:
         repo, art = ref.split(":", 1)
         return repo.strip(), art.strip()
@@ -57,7 +63,7 @@ def split_repo_ref(ref: str | None) -> tuple[str | None, str]:
 def check_name(name: str, what: str = "artifact") -> str:
     """Refuse names that could escape a repository folder."""
     if not name or _BAD_NAME.search(name) or name.startswith(("/", "~")) or ".." in name.split("/"):
-        raise CMError(f'invalid {what} name "{name}": it must be a plain folder name', MALFORMED)
+        raise CMError(f"invalid {what} name {_quoted(name)}: it must be a plain folder name", MALFORMED)
     return name
 
 
