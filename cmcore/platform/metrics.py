@@ -95,16 +95,22 @@ class EnergyMeter:
         self.joules = total / 1e6
 
 
+def energy_readable(root: Path = POWERCAP) -> bool:
+    """Whether RAPL package counters exist here and can be read by this user."""
+    return EnergyMeter(root)._read() is not None
+
+
 def derive(result: dict[str, Any], *, price_per_hour: float | None = None,
            energy_j: float | None = None, energy_seconds: float = 0.0) -> dict[str, Any]:
     """Add cost, power and energy per inference to a point's metrics (in place, and returned)."""
     tput = result.get("samples_per_second")
-    ok = isinstance(tput, (int, float)) and not isinstance(tput, bool) and tput > 0
-    result["cost_per_million_usd"] = (round(price_per_hour / (tput * 3600.0) * 1e6, 6)
-                                      if ok and price_per_hour is not None else None)
+    rate = float(tput) if isinstance(tput, (int, float)) and not isinstance(tput, bool) and tput > 0 else None
+    result["cost_per_million_usd"] = (round(price_per_hour / (rate * 3600.0) * 1e6, 6)
+                                      if rate is not None and price_per_hour is not None else None)
     if energy_j is not None and energy_seconds > 0:
-        result["avg_power_w"] = round(energy_j / energy_seconds, 3)
-        result["energy_per_inference_j"] = round(result["avg_power_w"] / tput, 9) if ok else None
+        power = energy_j / energy_seconds
+        result["avg_power_w"] = round(power, 3)
+        result["energy_per_inference_j"] = round(power / rate, 9) if rate is not None else None
     else:
         result["avg_power_w"] = None
         result["energy_per_inference_j"] = None
