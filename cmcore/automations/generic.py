@@ -85,8 +85,8 @@ class GenericActions(Automation):
         todo: list[str | None] = list(refs if refs is not None else self._refs(i)) or [None]
         for ref in todo:
             for a in db.search(self.folder, ref, tags, **self._search_args(i)):
-                if str(a.path) not in seen:
-                    seen.add(str(a.path))
+                if a.path_str not in seen:
+                    seen.add(a.path_str)
                     out.append(a)
         return out
 
@@ -123,8 +123,8 @@ class GenericActions(Automation):
         if not found and self._con(i):
             return self._not_found(i).to_dict() | {"list": [], "paths": [], "artifacts": []}
         if self._con(i) and found:
-            self._print("\n".join(str(a.path) for a in found))
-        return {"return": 0, "list": found, "paths": [str(a.path) for a in found],
+            self._print("\n".join(a.path_str for a in found))
+        return {"return": 0, "list": found, "paths": [a.path_str for a in found],
                 "artifacts": [a.to_dict() for a in found]}
 
     def load(self, i: dict) -> dict:
@@ -144,7 +144,7 @@ class GenericActions(Automation):
                 self._print(dump_yaml(art.meta))
             else:
                 self._print(json.dumps(art.meta, indent=2, sort_keys=True, ensure_ascii=False, default=str))
-        return {"return": 0, "path": str(art.path), "meta": art.meta, "original_meta": art.original_meta,
+        return {"return": 0, "path": art.path_str, "meta": art.meta, "original_meta": art.original_meta,
                 "artifact": art}
 
     def _meta_input(self, i: dict) -> dict:
@@ -167,8 +167,8 @@ class GenericActions(Automation):
                                   meta=self._meta_input(i), tags=tags, uid=i.get("uid") or None,
                                   fmt=self._add_format(i))
         if self._con(i):
-            self._print(str(art.path))
-        return {"return": 0, "path": str(art.path), "meta": art.meta, "artifact": art,
+            self._print(art.path_str)
+        return {"return": 0, "path": art.path_str, "meta": art.meta, "artifact": art,
                 "list": [art]}
 
     def update(self, i: dict) -> dict:
@@ -187,13 +187,13 @@ class GenericActions(Automation):
             return self.add({**i, "artifact": refs[0], "artifacts": [], "tags": i.get("tags")})
         if len(found) > 1 and not self._force(i):
             raise CMError(f"{len(found)} {self.folder} artifacts match; pass --force (-f) to update them all",
-                          GENERIC, paths=[str(a.path) for a in found])
+                          GENERIC, paths=[a.path_str for a in found])
         db = self.session.db
         done = [db.update(a, patch, replace=_truthy(i.get("replace")),
                           replace_lists=_truthy(i.get("replace_lists"))) for a in found]
         if self._con(i):
-            self._print("\n".join(str(a.path) for a in done))
-        return {"return": 0, "list": done, "paths": [str(a.path) for a in done]}
+            self._print("\n".join(a.path_str for a in done))
+        return {"return": 0, "list": done, "paths": [a.path_str for a in done]}
 
     def delete(self, i: dict) -> dict:
         """Delete matching artifacts; ``-f``/``--force`` skips the question (required from Python)."""
@@ -206,14 +206,14 @@ class GenericActions(Automation):
         force = self._force(i)
         if not force and not self._con(i):
             raise CMError(f"refusing to delete {len(found)} {self.folder} artifact(s) without force: "
-                          "pass 'force': True (CLI: -f)", GENERIC, paths=[str(a.path) for a in found])
+                          "pass 'force': True (CLI: -f)", GENERIC, paths=[a.path_str for a in found])
         deleted = []
         for a in found:
             if not force and not self._confirm(f"Delete {a.path}?"):
                 continue
             self.session.db.delete(a)
             self.session.log.info(f"deleted {a.path}")
-            deleted.append(str(a.path))
+            deleted.append(a.path_str)
         return {"return": 0, "deleted_list": deleted}
 
     def _src_dst(self, i: dict, verb: str) -> tuple[Artifact, str]:
@@ -254,7 +254,7 @@ class GenericActions(Automation):
         infos = []
         for a in found:
             files = sorted(p.name for p in a.path.iterdir()) if a.path.is_dir() else []
-            infos.append({"cid": self._cid(a), "path": str(a.path), "files": files})
+            infos.append({"cid": self._cid(a), "path": a.path_str, "files": files})
             if self._con(i):
                 self._print(f"CID: {self._cid(a)}\nPath: {a.path}\nFiles: {', '.join(files)}\n")
         return {"return": 0, "list": found, "info": infos}

@@ -120,9 +120,9 @@ class Database:
         return found
 
     def _artifact(self, repo: Repo, automation: str, folder: str, row: Row, meta: dict | None) -> Artifact:
-        path = Path(folder) / row.name
-        art = Artifact(path, None, repo, automation, row.alias or None, row.uid or None, list(row.tags),
-                       row.dialect, [path / f for f in row.files], loader=self._load_meta, original_meta=meta)
+        art = Artifact(folder + os.sep + row.name, None, repo, automation, row.alias or None, row.uid or None,
+                       row.tags, row.dialect, None, loader=self._load_meta, original_meta=meta,
+                       meta_names=row.files)
         art.sort = row.sort
         return art
 
@@ -210,7 +210,7 @@ class Database:
             raise CMError(
                 f"{len(found)} {automation} artifacts match; be more specific: "
                 + ", ".join(a.alias or a.uid or a.name for a in found[:10]),
-                GENERIC, paths=[str(a.path) for a in found],
+                GENERIC, paths=[a.path_str for a in found],
             )
         art = found[0]
         if ignore_inheritance:
@@ -252,8 +252,8 @@ class Database:
     def _load_meta(self, art: Artifact, resolve: bool) -> dict:
         if art.original_value is None:
             # the files present now (not the indexed list), so a new overlay file counts
-            _dialect, names = metafiles.present_meta_files(str(art.path))
-            art.original_value = metafiles.read_meta(str(art.path), names)
+            _dialect, names = metafiles.present_meta_files(art.path_str)
+            art.original_value = metafiles.read_meta(art.path_str, names)
         if not resolve:
             return art.original_value
         return self._inherit(art.original_value, art.automation, 0)

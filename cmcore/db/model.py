@@ -52,12 +52,12 @@ class Artifact:
     both are parsed on first use through ``loader``.
     """
 
-    __slots__ = ("path", "repo", "automation", "alias", "uid", "tags", "dialect", "meta_files",
-                 "loader", "meta_value", "original_value", "sort")
+    __slots__ = ("_path", "_path_str", "repo", "automation", "alias", "uid", "tags", "dialect", "_meta_files",
+                 "_meta_names", "loader", "meta_value", "original_value", "sort")
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         meta: dict | None = None,
         repo: Repo | None = None,
         automation: str = "",
@@ -69,8 +69,12 @@ class Artifact:
         *,
         loader: Callable[[Artifact, bool], dict] | None = None,
         original_meta: dict | None = None,
+        meta_names: list[str] | None = None,
     ) -> None:
-        self.path = Path(path)
+        # Path objects are built on first use: a listing of 10,000 artifacts would
+        # otherwise spend most of its time parsing paths nobody looks at.
+        self._path: Path | None = None if isinstance(path, str) else Path(path)
+        self._path_str = path if isinstance(path, str) else None
         self.meta_value = meta
         self.original_value = original_meta
         self.repo = repo
@@ -79,11 +83,39 @@ class Artifact:
         self.uid = uid
         self.tags = list(tags or [])
         self.dialect = dialect
-        self.meta_files = list(meta_files or [])
+        self._meta_files = list(meta_files) if meta_files is not None else None
+        self._meta_names = meta_names or []
         # (artifact, resolve_inheritance) -> meta; set by the database
         self.loader = loader
         #: the meta's ``sort`` value, known without parsing when the artifact came from the index
         self.sort = 0
+
+    @property
+    def path(self) -> Path:
+        """The artifact folder."""
+        if self._path is None:
+            self._path = Path(self._path_str or "")
+        return self._path
+
+    @path.setter
+    def path(self, value: Path) -> None:
+        self._path, self._path_str = Path(value), None
+
+    @property
+    def path_str(self) -> str:
+        """The folder as a string (no Path object needed)."""
+        return self._path_str if self._path_str is not None else str(self._path)
+
+    @property
+    def meta_files(self) -> list[Path]:
+        """The meta files in load order (YAML, then JSON)."""
+        if self._meta_files is None:
+            self._meta_files = [self.path / n for n in self._meta_names]
+        return self._meta_files
+
+    @meta_files.setter
+    def meta_files(self, value: list[Path]) -> None:
+        self._meta_files = list(value)
 
     def __repr__(self) -> str:
         return f"Artifact({self.automation}:{self.alias or self.uid} at {self.path})"
@@ -134,7 +166,7 @@ class Artifact:
     def to_dict(self, with_meta: bool = False) -> dict:
         """A JSON-friendly summary (no meta unless asked: that would parse every file)."""
         out: dict[str, Any] = {
-            "path": str(self.path),
+            "path": self.path_str,
             "alias": self.alias,
             "uid": self.uid,
             "tags": list(self.tags),
