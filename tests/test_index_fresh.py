@@ -140,9 +140,17 @@ def test_corrupt_index_file_is_rebuilt_with_one_warning(cm_session, repo, capsys
     assert err.count("cm warning:") == 1 and "is corrupt (" in err and "rebuilding" in err
     data = json.loads(target[0].read_text())
     assert len(data["cols"]["name"]) == 20
-    # wrong shapes are corrupt too
-    target[0].write_text(json.dumps({"v": 1, "folder": data["folder"], "dir": "x", "cols": {"name": [1]}}))
+    # wrong shapes are corrupt too: missing columns, or rows whose values have the wrong types
+    from cmcore.db.index import FORMAT
+
+    target[0].write_text(json.dumps({"v": FORMAT, "folder": data["folder"], "dir": [1], "cols": {"name": [1]}}))
     assert len(db.search("demo", tags="few")) == 3
+    bad = dict(data, cols=dict(data["cols"], sigs=[None] * 20))
+    target[0].write_text(json.dumps(bad))
+    capsys.readouterr()
+    assert len(db.search("demo", tags="few")) == 3
+    assert "is corrupt" in capsys.readouterr().err
+    assert json.loads(target[0].read_text())["cols"]["sigs"][0] is not None
 
 
 def test_reindex_rebuilds(cm_session, repo, cm_cli):

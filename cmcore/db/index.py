@@ -40,9 +40,9 @@ from cmcore.db import metafiles
 from cmcore.errors import CMError
 from cmcore.refs import is_uid
 
-FORMAT = 1
+FORMAT = 2  # 2: signatures are lists of ints
 RACY_NS = 2_000_000_000  # coarser than any filesystem clock tick we meet
-RACY = "racy"
+RACY = (-1, -1, -1, -1)  # matches no real file (no inode is -1): re-check next time
 
 
 class Row:
@@ -51,7 +51,7 @@ class Row:
     __slots__ = ("name", "alias", "uid", "tags", "dialect", "files", "sigs", "has_base", "error", "sort")
 
     def __init__(self, name: str, alias: str = "", uid: str = "", tags: list[str] | None = None,
-                 dialect: str = "cm", files: list[str] | None = None, sigs: list[str] | None = None,
+                 dialect: str = "cm", files: list[str] | None = None, sigs: list[int] | None = None,
                  has_base: bool = False, error: str = "", sort: int = 0) -> None:
         self.name = name
         self.alias = alias
@@ -59,7 +59,7 @@ class Row:
         self.tags = tags or []
         self.dialect = dialect
         self.files = files or []  # meta file names in load order; [] = not an artifact (yet)
-        # one signature per meta file; for a folder without meta, the folder's own signature
+        # 4 ints per meta file (see stat_sig); for a folder without meta, the folder's own
         self.sigs = sigs or []
         self.has_base = has_base
         self.error = error  # one-line parse error; such a row is hidden
@@ -75,8 +75,8 @@ _COLS = ("name", "alias", "uid", "tags", "dialect", "files", "sigs", "has_base",
 class Shard:
     """The rows of one automation folder, stored by column (fast to load, nothing built per row)."""
 
-    def __init__(self, dir_sig: str = "", cols: dict[str, list] | None = None) -> None:
-        self.dir_sig = dir_sig
+    def __init__(self, dir_sig: list[int] | None = None, cols: dict[str, list] | None = None) -> None:
+        self.dir_sig: list[int] = dir_sig if dir_sig is not None else []
         self.cols: dict[str, list] = cols if cols is not None else {c: [] for c in _COLS}
 
     def __len__(self) -> int:
@@ -101,11 +101,12 @@ class Shard:
         return Shard(self.dir_sig, {c: [v[k] for k in ks] for c, v in self.cols.items()})
 
 
-def stat_sig(st: os.stat_result, now_ns: int) -> str:
-    """A file's signature, or ``racy`` when it changed too recently to be trusted."""
+def stat_sig(st: os.stat_result, now_ns: int) -> list[int]:
+    """A file's signature ``[mtime_ns, ctime_ns, size, inode]``, or :data:`RACY` when it changed
+    too recently to be trusted."""
     if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
-        return RACY
-    return f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}"
+        return list(RACY)
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
 def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict | None]:
@@ -119,16 +120,16 @@ def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict
     dialect, files = metafiles.meta_names_in(set(present))
     if not files:
         try:
-            return Row(name, dialect=dialect, sigs=[stat_sig(os.stat(adir), now_ns)]), None
+            return Row(name, dialect=dialect, sigs=stat_sig(os.stat(adir), now_ns)), None
         except OSError:
             return None, None
     # Signatures are taken before reading, so a change during the read is seen next time.
-    sigs = []
+    sigs: list[int] = []
     for f in files:
         try:
-            sigs.append(stat_sig(os.stat(os.path.join(adir, f)), now_ns))
+            sigs += stat_sig(os.stat(os.path.join(adir, f)), now_ns)
         except OSError:
-            sigs.append(RACY)
+            sigs += RACY
     try:
         meta, full = metafiles.read_index_fields(adir, files)
     except CMError as exc:
@@ -153,20 +154,30 @@ def stale_rows(folder: str, shard: Shard) -> list[int]:
     out = []
     for k, (name, files, sigs) in enumerate(zip(shard.cols["name"], shard.cols["files"], shard.cols["sigs"],
                                                 strict=True)):
+        if len(files) == 1:  # the usual case, kept tight
+            try:
+                st = stat(base + name + sep + files[0])
+            except OSError:
+                out.append(k)
+                continue
+            if (st.st_ino != sigs[3] or st.st_mtime_ns != sigs[0] or st.st_ctime_ns != sigs[1]
+                    or st.st_size != sigs[2]):
+                out.append(k)
+            continue
         # a folder without meta is checked through the folder itself (a meta file may appear)
         paths = [base + name + sep + f for f in files] if files else [base + name]
-        for p, sig in zip(paths, sigs, strict=False):
+        if len(sigs) != 4 * len(paths):
+            out.append(k)
+            continue
+        for j, p in enumerate(paths):
             try:
                 st = stat(p)
             except OSError:
                 out.append(k)
                 break
-            if sig != f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}":
+            if [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino] != sigs[4 * j:4 * j + 4]:
                 out.append(k)
                 break
-        else:
-            if len(sigs) != len(paths):
-                out.append(k)
     return out
 
 
@@ -190,7 +201,7 @@ class Index:
                 text = f.read()
         except FileNotFoundError:
             return None
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:  # a damaged file may not even be UTF-8
             self.warn(f"cannot read the index file {p}: {metafiles.one_line(exc)}; rebuilding it")
             return None
         try:
@@ -202,7 +213,7 @@ class Index:
                 raise ValueError("columns missing or of different lengths")
             if not all(isinstance(cols[c], list) for c in _COLS):
                 raise ValueError("a column is not a list")
-            return Shard(str(data["dir"]), cols)
+            return Shard([int(x) for x in data["dir"]], cols)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self.warn(f"the index file {p} is corrupt ({metafiles.one_line(exc)}); rebuilding it")
             return None
@@ -248,7 +259,7 @@ class Index:
         cached = self._read(folder) if self.enabled else None
         changed = cached is None
         shard = cached if cached is not None else Shard()
-        if shard.dir_sig != dir_sig or dir_sig == RACY:
+        if shard.dir_sig != dir_sig or tuple(dir_sig) == RACY:
             try:
                 names = sorted(e.name for e in os.scandir(folder) if not e.name.startswith(".") and e.is_dir())
             except OSError:
@@ -259,14 +270,20 @@ class Index:
                 fresh = Shard()
                 for n in names:
                     k = pos.get(n)
-                    fresh.append(shard.row(k) if k is not None else Row(n, sigs=[RACY]))
+                    fresh.append(shard.row(k) if k is not None else Row(n, sigs=list(RACY)))
                 shard = fresh
         if shard.dir_sig != dir_sig:
             changed = True
             shard.dir_sig = dir_sig
         metas: dict[str, dict] = {}
         gone: list[int] = []
-        for k in stale_rows(folder, shard):
+        try:
+            stale = stale_rows(folder, shard)
+        except (TypeError, IndexError, ValueError) as exc:  # a shard of the wrong shape
+            self.warn(f"the index file {self.shard_path(folder)} is corrupt ({exc}); rebuilding it")
+            self.drop(folder)
+            return self.rows(folder)
+        for k in stale:
             old = shard.row(k)
             new, meta = scan_artifact(folder, old.name, now)
             if new is None:

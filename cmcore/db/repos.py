@@ -27,6 +27,7 @@ from cmcore.refs import is_uid, match_ref, parse_ref
 LOCAL_ALIAS = "local"
 LOCAL_UID = "9a3280b14a4285c9"
 MARKERS = ("cmr.yaml", "cmr.json", "meta.yaml", "meta.json")
+RACY_MARK = "racy"
 
 
 def marker_sig(path: str, now_ns: int) -> str:
@@ -34,7 +35,8 @@ def marker_sig(path: str, now_ns: int) -> str:
     parts = []
     for n in MARKERS:
         try:
-            parts.append(stat_sig(os.stat(os.path.join(path, n)), now_ns))
+            sig = stat_sig(os.stat(os.path.join(path, n)), now_ns)
+            parts.append(RACY_MARK if tuple(sig) == RACY else ":".join(map(str, sig)))
         except OSError:
             parts.append("-")
     return "|".join(parts)
@@ -176,7 +178,7 @@ class RepoRegistry:
             key = str(path)
             sig = marker_sig(key, now)
             hit = cache.get(key)
-            if hit and hit[0] == sig and RACY not in sig:
+            if hit and hit[0] == sig and RACY_MARK not in sig:
                 meta, dialect = hit[1], hit[2]
             else:
                 try:
