@@ -211,7 +211,7 @@ def entry_point_records(cache_dir: str | os.PathLike | None = None) -> list[Entr
     try:
         with open(f, encoding="utf-8") as fh:
             data = json.load(fh)
-        if data.get("stamp") == stamp:
+        if isinstance(data, dict) and data.get("stamp") == stamp:  # a damaged cache file is rebuilt
             return [EntryPointRecord(*row) for row in data["entry_points"]]
     except (OSError, ValueError, TypeError, KeyError):
         pass
