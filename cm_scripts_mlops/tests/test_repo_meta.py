@@ -46,7 +46,9 @@ def test_entry_point_is_declared():
 
 
 def test_every_expected_script_is_there():
-    assert {d.name for d in SCRIPTS} == EXPECTED
+    # the core set must be there; other scripts (MLPerf, platform) may be added beside it
+    missing = EXPECTED - {d.name for d in SCRIPTS}
+    assert not missing, f"missing scripts: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("d", SCRIPTS, ids=lambda d: d.name)
