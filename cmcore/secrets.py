@@ -166,6 +166,10 @@ class Redactor:
         """``text`` with the recorded secret values and URL passwords masked."""
         return redact_text(text, self._values)
 
+    def stream(self) -> StreamRedactor:
+        """A redactor for a byte stream cut into arbitrary chunks (a child's output)."""
+        return StreamRedactor(self._values)
+
     def data(self, obj: Any) -> Any:
         """A copy of ``obj`` (dicts, lists, strings) safe to write or print: secret keys are
         masked, and recorded secret values are masked inside every string."""
@@ -176,3 +180,40 @@ class Redactor:
         if isinstance(obj, str):
             return self.text(obj)
         return obj
+
+
+class StreamRedactor:
+    """Masks secret values in a byte stream that arrives in chunks (``feed`` then ``flush``).
+
+    A secret split across two chunks is still masked: the last ``len(longest secret) - 1``
+    bytes are held back until the next chunk (or ``flush``). URL passwords are not looked
+    for here, only the recorded values.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        vals = sorted({s for s in secrets if len(s) >= MIN_TEXT_LEN}, key=len, reverse=True)
+        self._secrets = [v.encode("utf-8") for v in vals]
+        self._keep = max((len(v) for v in self._secrets), default=1) - 1
+        self._mask = MASK.encode()
+        self._buf = b""
+
+    def _replace(self, data: bytes) -> bytes:
+        for v in self._secrets:
+            data = data.replace(v, self._mask)
+        return data
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Add ``chunk``; return the bytes that are now safe to write."""
+        if not self._secrets:
+            return chunk
+        self._buf = self._replace(self._buf + chunk)
+        if len(self._buf) <= self._keep:
+            return b""
+        cut = len(self._buf) - self._keep
+        out, self._buf = self._buf[:cut], self._buf[cut:]
+        return out
+
+    def flush(self) -> bytes:
+        """The held-back bytes, masked (call once at end of stream)."""
+        out, self._buf = self._replace(self._buf), b""
+        return out

@@ -81,3 +81,17 @@ def test_redactor_add_ignores_empty_and_strips() -> None:
     r.add("  spaced-secret \n")
     r.add(None)
     assert r.values == {"spaced-secret"}
+
+
+def test_stream_redactor_masks_secrets_split_across_chunks() -> None:
+    secret = "s3cr3t-VALUE"
+    data = f"start {secret} middle {secret}{secret} end and s3cr3t-VAL".encode()
+    for size in (1, 2, 3, 5, 7, 11, 64):
+        s = Redactor([secret]).stream()
+        out = b"".join(s.feed(data[i:i + size]) for i in range(0, len(data), size)) + s.flush()
+        assert out == f"start {MASK} middle {MASK}{MASK} end and s3cr3t-VAL".encode(), size
+
+
+def test_stream_redactor_without_secrets_passes_through() -> None:
+    s = Redactor().stream()
+    assert s.feed(b"abc") == b"abc" and s.flush() == b""
