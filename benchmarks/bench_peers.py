@@ -81,11 +81,11 @@ def write_corpus(root: Path, scripts: dict[str, dict], dialect: str) -> Path:
         shutil.rmtree(root)
     (root / "script").mkdir(parents=True)
     marker, meta_name = ("cmr.yaml", "_cm.yaml") if dialect == "cm" else ("meta.yaml", "meta.yaml")
-    (root / marker).write_text(f"alias: peerbench-{dialect}\nuid: {_uid('repo-' + dialect)}\ngit: false\n")
+    (root / marker).write_text(f"alias: peerbench-{dialect}\nuid: '{_uid('repo-' + dialect)}'\ngit: false\n")
     for name, s in scripts.items():
         d = root / "script" / name
         d.mkdir()
-        lines = [f"alias: {name}", f"uid: {_uid(name)}", "automation_alias: script",
+        lines = [f"alias: {name}", f"uid: '{_uid(name)}'", "automation_alias: script",
                  f"automation_uid: {SCRIPT_UID}", f"tags: [{', '.join(s['tags'])}]",
                  f"cache: {'true' if s['cache'] else 'false'}", "new_env_keys: [BENCH_*]"]
         if s["deps"]:
