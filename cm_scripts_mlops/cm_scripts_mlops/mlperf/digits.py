@@ -2,8 +2,8 @@
 
 Runs in the tool-owned environment (scikit-learn, numpy, onnx, onnxruntime)::
 
-    python -m cm_scripts_mlops.mlperf.digits model OUT.onnx [--seed 0] [--hidden 64]
-    python -m cm_scripts_mlops.mlperf.digits dataset OUT.npz [--split test]
+    python -m cm_scripts_mlops.mlperf.digits model OUT.onnx [--seed 0] [--hidden 128]
+    python -m cm_scripts_mlops.mlperf.digits dataset OUT.npz [--split test]   # + labels.txt beside
 
 The ONNX graph is written with ``onnx.helper`` from the trained weights (Gemm, Relu, Gemm):
 input ``input`` float32 [N, 64] scaled to [0, 1] (pixel / 16), output ``logits`` [N, 10].
@@ -36,13 +36,19 @@ def split() -> tuple[Any, Any, Any, Any]:
     return tuple(train_test_split(x, y, test_size=TEST_SIZE, random_state=SPLIT_SEED, stratify=y))
 
 
-def train(seed: int = 0, hidden: int = 64) -> Any:
+def train(seed: int = 0, hidden: int = 128) -> Any:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     x_train, _, y_train, _ = split()
-    clf = MLPClassifier(hidden_layer_sizes=(hidden,), activation="relu", max_iter=600, random_state=seed,
-                        alpha=1e-4, tol=1e-6, n_iter_no_change=30)
-    clf.fit(x_train, y_train)
+    # Adam, fixed epochs: about 0.978 held out with seed 0; the epoch cap keeps it a few seconds.
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), activation="relu", solver="adam", max_iter=150,
+                        learning_rate_init=3e-3, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x_train, y_train)
     return clf
 
 
@@ -88,6 +94,8 @@ def write_dataset(path: Path, which: str = "test") -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         np.savez(f, x=x, y=y)
+    # labels.txt beside it: the cm process reads labels without numpy
+    (path.parent / "labels.txt").write_text("\n".join(str(int(v)) for v in y) + "\n")
     return {"count": int(len(y)), "shape": list(x.shape[1:]), "dtype": "float32", "split": which}
 
 
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("what", choices=["model", "dataset"])
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--split", default="test", choices=["test", "train"])
     a = ap.parse_args(argv)
     out = Path(a.out)

@@ -11,16 +11,23 @@ import importlib.util
 import os
 from pathlib import Path
 
-PACKAGES = ("cmcore", "cm_backend_onnx", "cm_backend_tensorrt", "cm_scripts_mlops")
+#: each package with a plain submodule whose file tells where the real package folder is
+PACKAGES = {"cmcore": "errors", "cm_backend_onnx": "options", "cm_backend_tensorrt": "plugin",
+            "cm_scripts_mlops": "plugin"}
 
 
 def package_dirs() -> dict[str, Path]:
-    """The source folder of each of our packages that is importable here."""
+    """The folder of each of our packages, found through a submodule: under pytest (or with the
+    repository root on sys.path) a same-named distribution folder makes the package itself look
+    like a namespace package without a ``__file__``."""
     out: dict[str, Path] = {}
-    for name in PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec and spec.submodule_search_locations:
-            out[name] = Path(list(spec.submodule_search_locations)[0]).resolve()
+    for name, sub in PACKAGES.items():
+        try:
+            spec = importlib.util.find_spec(f"{name}.{sub}")
+        except (ImportError, ValueError):  # an optional package (cm_backend_tensorrt) may be absent
+            continue
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            out[name] = Path(spec.origin).resolve().parent
     return out
 
 

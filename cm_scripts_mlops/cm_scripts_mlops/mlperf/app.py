@@ -1,0 +1,179 @@
+"""app-mlperf-inference: resolve model, dataset, device and backend; run one LoadGen test;
+record the result artifact. Called by the script's customize.py with the script's env."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cm_scripts_mlops.mlperf import MODES, SCENARIOS, models, userconf
+from cm_scripts_mlops.mlperf.runner import TestSpec, read_labels, run_test
+from cmcore.errors import GENERIC, NOT_FOUND, CMError
+
+
+def _opt_float(env: dict, key: str) -> float | None:
+    v = str(env.get(key, "") or "").strip()
+    if not v:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise CMError(f"{key.replace('CM_MLPERF_', '--').lower()} must be a number, not {v!r}", GENERIC) from None
+
+
+def _opt_int(env: dict, key: str) -> int | None:
+    f = _opt_float(env, key)
+    if f is None:
+        return None
+    if f < 0 or f != int(f):
+        raise CMError(f"{key.replace('CM_MLPERF_', '--').lower()} must be a non-negative integer, not "
+                      f"{env[key]!r}", GENERIC)
+    return int(f)
+
+
+def _choice(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
+    for a in allowed:
+        if value.lower() == a.lower():
+            return a
+    raise CMError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}", GENERIC)
+
+
+def parse_inputs(env: dict) -> dict[str, Any]:
+    """The run's parameters from the script env, checked (one-line CMError on bad input)."""
+    p: dict[str, Any] = {
+        "model": _choice(str(env.get("CM_MLPERF_MODEL") or "digits"), models.names(), "model"),
+        "scenario": _choice(str(env.get("CM_MLPERF_SCENARIO") or "Offline"), SCENARIOS, "scenario"),
+        "mode": _choice(str(env.get("CM_MLPERF_MODE") or "performance"), MODES, "mode"),
+        "backend": str(env.get("CM_MLPERF_BACKEND") or "onnxruntime"),
+        "device": str(env.get("CM_MLPERF_DEVICE") or "cpu"),
+        "precision": _choice(str(env.get("CM_MLPERF_PRECISION") or "fp32"), ("fp32", "int8"), "precision"),
+        "threads": _opt_int(env, "CM_MLPERF_THREADS") or 0,
+        "batch": _opt_int(env, "CM_MLPERF_BATCH_SIZE") or 1,
+    }
+    p["settings"] = userconf.RunSettings(
+        scenario=p["scenario"], model=p["model"],
+        target_qps=_opt_float(env, "CM_MLPERF_TARGET_QPS"),
+        target_latency_ms=_opt_float(env, "CM_MLPERF_TARGET_LATENCY"),
+        test_query_count=_opt_int(env, "CM_MLPERF_TEST_QUERY_COUNT"),
+        min_duration_ms=_opt_int(env, "CM_MLPERF_MIN_DURATION_MS"),
+        max_query_count=_opt_int(env, "CM_MLPERF_MAX_QUERY_COUNT"),
+        performance_sample_count=_opt_int(env, "CM_MLPERF_PERFORMANCE_SAMPLE_COUNT"))
+    return p
+
+
+def _run_script(session: Any, tags: str, **kw: Any) -> dict:
+    r = session.access({"action": "run", "automation": "script", "tags": tags, "quiet": True, **kw})
+    if r["return"]:
+        raise CMError(f"cm run script \"{tags}\": {r.get('error', '')}", r["return"])
+    return r.get("new_env") or {}
+
+
+def resolve_device(session: Any, kind: str) -> dict[str, Any]:
+    """The detected device record of ``kind`` (cpu, cuda, ...); a CPU record if none is detected."""
+    found = []
+    for _plugin, devs in session.pm.call_each("cm_detect_devices", session=session):
+        found += [d for d in devs or [] if getattr(d, "kind", "") == kind]
+    if found:
+        return found[0].to_dict()
+    if kind == "cpu":
+        return {"kind": "cpu", "name": "cpu:0"}
+    raise CMError(f"no {kind} device detected on this machine (cm run script \"detect {kind}\" says why); "
+                  "use _cpu", NOT_FOUND)
+
+
+def get_model_and_data(session: Any, p: dict, env: dict) -> tuple[dict, dict]:
+    """Run get-ml-model and the dataset script; return their new_env."""
+    menv = _run_script(session, f"get,ml-model,_{p['model']},_onnx,_{p['precision']}")
+    if p["model"] == "digits":
+        denv = _run_script(session, "get,dataset,digits,_test")
+    else:
+        src = "_imagenet" if env.get("CM_MLPERF_IMAGENET_PATH") else "_skimage-photos"
+        kw = {"env": {"CM_DATASET_IMAGENET_PATH": env["CM_MLPERF_IMAGENET_PATH"]}} \
+            if env.get("CM_MLPERF_IMAGENET_PATH") else {}
+        if env.get("CM_MLPERF_IMAGENET_LABELS"):
+            kw.setdefault("env", {})["CM_DATASET_IMAGENET_VAL_LABELS_FILE"] = env["CM_MLPERF_IMAGENET_LABELS"]
+        denv = _run_script(session, f"get,preprocessed,dataset,{src},_for.{p['model']}", **kw)
+    return menv, denv
+
+
+def run(session: Any, env: dict) -> dict[str, Any]:
+    """The whole app; returns the env keys to export."""
+    import cmcore
+    from cmcore.results import record_result
+
+    p = parse_inputs(env)
+    device = resolve_device(session, p["device"])
+    menv, denv = get_model_and_data(session, p, env)
+    opts: dict[str, Any] = {}
+    if p["threads"] and p["backend"] == "onnxruntime":
+        opts["intra_op_threads"] = p["threads"]
+    work = Path(session.home) / "tmp" / "mlperf" / os.urandom(6).hex()
+    work.mkdir(parents=True, exist_ok=True)
+    stack = {"model": p["model"], "backend": p["backend"], "device": device["name"], "device_kind": device["kind"],
+             "device_model": device.get("model", ""), "precision": p["precision"], "threads": p["threads"],
+             "batch": p["batch"], "cmcore_version": cmcore.__version__}
+    spec = TestSpec(python=env["CM_PYTHON_BIN_WITH_PATH"], model_path=menv["CM_ML_MODEL_FILE_WITH_PATH"],
+                    model_name=p["model"], dataset=denv["CM_DATASET_DATA_FILE"],
+                    labels=read_labels(denv["CM_DATASET_LABELS_FILE"]), scenario=p["scenario"], mode=p["mode"],
+                    work_dir=work, backend=p["backend"], device=device, options=opts, batch_size=p["batch"],
+                    label_offset=int(menv.get("CM_ML_MODEL_LABEL_OFFSET") or 0), settings=p["settings"])
+    try:
+        out = run_test(spec, stack)
+        res = out["result"]
+        res["dataset"] = denv.get("CM_DATASET_NAME", "")
+        res["dataset_size"] = int(denv.get("CM_DATASET_SIZE") or len(spec.labels))
+        files = {f"logs/{f.name}": f for f in out["out_dir"].iterdir() if f.is_file()
+                 and f.name != "mlperf_log_trace.json"}
+        files["user.conf"] = work / "user.conf"
+        files["harness.log"] = work / "harness.log"
+        tags = ["mlperf", "mlperf-inference", p["model"], p["scenario"].lower(), p["mode"], p["backend"],
+                device["kind"], p["precision"]]
+        tags += [t for t in str(env.get("CM_MLPERF_RESULT_TAGS", "")).split(",") if t.strip()]
+        versions = {"cmcore": cmcore.__version__, "engine": res.get("engine_version"),
+                    "loadgen": res.get("loadgen_version"), "numpy": res.get("numpy_version")}
+        inputs = {k: v for k, v in env.items() if k.startswith("CM_MLPERF_")}
+        inputs["user_conf"] = (work / "user.conf").read_text()
+        inputs["model_file"] = spec.model_path
+        inputs["dataset_file"] = spec.dataset
+        art = record_result(session, res, tags=tags, inputs=inputs, devices=[device], versions=versions,
+                            files=files)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return export_env(res, art)
+
+
+def export_env(res: dict, art: Any) -> dict[str, str]:
+    keys = {"CM_MLPERF_RESULT_PATH": str(art.path), "CM_MLPERF_RESULT_UID": str(art.uid or ""),
+            "CM_MLPERF_RESULT_JSON": str(art.path / "result.json"),
+            "CM_MLPERF_VALIDITY": str(res.get("validity", "")),
+            "CM_MLPERF_INVALID_REASON": str(res.get("invalid_reason", "")),
+            "CM_MLPERF_FIX": str(res.get("fix", ""))}
+    for k, envk in (("samples_per_second", "CM_MLPERF_SAMPLES_PER_SECOND"), ("latency_p50_ms", "CM_MLPERF_LATENCY_P50_MS"),
+                    ("latency_p90_ms", "CM_MLPERF_LATENCY_P90_MS"), ("latency_p99_ms", "CM_MLPERF_LATENCY_P99_MS"),
+                    ("accuracy", "CM_MLPERF_ACCURACY")):
+        if res.get(k) is not None:
+            keys[envk] = str(res[k])
+    return {k: v for k, v in keys.items() if v != ""}
+
+
+def summary_line(res: dict) -> str:
+    """What the console shows after a run."""
+    head = f"{res['model']} {res['scenario']} {res['mode']} on {res['backend']}/{res['device']}:"
+    if res["mode"] == "accuracy":
+        return f"{head} accuracy {res['accuracy'] * 100:.2f}% ({res['accuracy_good']}/{res['accuracy_total']})"
+    parts = [f"{res.get('samples_per_second') or 0:.1f} samples/s"]
+    if res.get("latency_p90_ms") is not None:
+        parts.append(f"p90 {res['latency_p90_ms']:.3f} ms")
+    line = f"{head} {', '.join(parts)}, {res.get('validity')}"
+    if res.get("validity") != "VALID":
+        line += f" ({res.get('invalid_reason')})"
+        if res.get("fix"):
+            line += f"\n  to fix: {res['fix']}"
+    return line
+
+
+def read_result(path: str | os.PathLike) -> dict:
+    return json.loads((Path(path) / "result.json").read_text())

@@ -1,0 +1,48 @@
+"""get-ml-model: make (digits, efficientnet-lite0) or take (resnet50) an ONNX model, quantise
+it for ``_int8``, and export its metadata (``model_info.json`` and CM_ML_MODEL_* keys)."""
+
+import json
+import os
+
+
+def preprocess(i):
+    from cm_scripts_mlops.mlperf import models
+    from cm_scripts_mlops.mlperf.scriptlib import fail, run_json, tool_python
+
+    from cmcore.errors import CMError
+
+    env = i["env"]
+    name = env.get("CM_ML_MODEL_NAME", "digits")
+    here = os.getcwd()
+    try:
+        py = tool_python(env)
+        meta = dict(models.METADATA[name])
+        if name == "digits":
+            path = os.path.join(here, "model.onnx")
+            info = run_json(py, "cm_scripts_mlops.mlperf.digits",
+                            ["model", path, "--seed", str(env.get("CM_ML_MODEL_SEED", "0"))], here,
+                            what="training the digits MLP")
+            meta["accuracy"] = info["accuracy"]
+        elif name == "efficientnet-lite0":
+            path = os.path.join(here, "model.onnx")
+            info = run_json(py, "cm_scripts_mlops.mlperf.export", ["efficientnet-lite0", path], here,
+                            what="exporting EfficientNet-Lite0 to ONNX")
+            meta.update(info)
+        else:
+            path = env.get("CM_ML_MODEL_RESNET50_FILE_WITH_PATH") or env.get("CM_ML_MODEL_FILE_WITH_PATH", "")
+            if not path or not os.path.isfile(path):
+                return {"return": 16, "error": "the resnet50 dependency exported no model file"}
+        if env.get("CM_ML_MODEL_PRECISION") == "int8":
+            q = os.path.join(here, "model_int8.onnx")
+            run_json(py, "cm_scripts_mlops.mlperf.export", ["quantize", path, q], here,
+                     what="quantising the model to int8")
+            path = q
+    except CMError as e:
+        return fail(e)
+    meta["precision"] = env.get("CM_ML_MODEL_PRECISION", "fp32")
+    meta["file"] = path
+    with open(os.path.join(here, "model_info.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+    env.update(models.env_keys(meta))
+    env["CM_ML_MODEL_INFO_FILE"] = os.path.join(here, "model_info.json")
+    return {"return": 0}
