@@ -172,3 +172,23 @@ def test_index_files_are_small_and_columnar(cm_session, repo):
     data = json.loads(shard.read_text())
     assert set(data["cols"]) >= {"name", "alias", "uid", "tags", "files", "sigs"}
     assert data["cols"]["files"][0] == ["_cm.yaml"]
+
+
+def test_parallel_first_indexing_gives_the_same_rows(cm_session, repo, monkeypatch, capsys):
+    """A first indexing of many folders runs in worker processes; the answer must not change."""
+    from cmcore.db import index as ix
+    from cmcore.session import Session
+
+    bad = repo / "demo" / "zz-broken"
+    bad.mkdir()
+    (bad / "_cm.yaml").write_text("tags: [unclosed\n")
+    (repo / "demo" / "zz-empty").mkdir()
+    monkeypatch.setattr(ix, "PARALLEL_MIN", 5)
+    db = cm_session.db
+    parallel = [(a.alias, a.uid, a.tags) for a in db.search("demo")]
+    assert len(parallel) == 20
+    assert "skipping" in capsys.readouterr().err
+    monkeypatch.setenv("CM_INDEX", "no")
+    monkeypatch.setattr(ix, "PARALLEL_MIN", 10**9)
+    sequential = [(a.alias, a.uid, a.tags) for a in Session(home=cm_session.home).db.search("demo")]
+    assert parallel == sequential

@@ -146,6 +146,37 @@ def scan_artifact(folder: str, name: str, now_ns: int) -> tuple[Row | None, dict
     return row, full
 
 
+PARALLEL_MIN = 1500  # below this many folders to read, worker processes cost more than they save
+
+
+def _scan_chunk(folder: str, names: list[str], now_ns: int) -> list[tuple | None]:
+    out: list[tuple | None] = []
+    for n in names:
+        row, _meta = scan_artifact(folder, n, now_ns)
+        out.append(row.key() if row is not None else None)
+    return out
+
+
+def scan_many(folder: str, names: list[str], now_ns: int) -> list[tuple[Row | None, dict | None]]:
+    """Read many artifact folders; a first indexing of thousands uses every core (fork workers)."""
+    import threading
+
+    workers = min(4, os.cpu_count() or 1)
+    if (len(names) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork")
+            or threading.active_count() > 1):  # forking a threaded process is unsafe
+        return [scan_artifact(folder, n, now_ns) for n in names]
+    import multiprocessing
+
+    size = -(-len(names) // workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_scan_chunk, [(folder, names[i:i + size], now_ns)
+                                               for i in range(0, len(names), size)])
+    except (OSError, ValueError, RuntimeError):
+        return [scan_artifact(folder, n, now_ns) for n in names]
+    return [(Row(*key) if key is not None else None, None) for part in parts for key in part]
+
+
 def stale_rows(folder: str, shard: Shard) -> list[int]:
     """Indexes of rows whose files changed: the hot loop of a warm lookup (one stat per meta file)."""
     stat = os.stat
@@ -248,7 +279,7 @@ class Index:
                     pass
 
     # -- the lookup ---------------------------------------------------------------------
-    def rows(self, folder: str) -> tuple[Shard, dict[str, dict]]:
+    def rows(self, folder: str, _retry: bool = True) -> tuple[Shard, dict[str, dict]]:
         """The fresh shard of one automation folder, plus the metas parsed while refreshing."""
         now = time.time_ns()
         try:
@@ -280,12 +311,14 @@ class Index:
         try:
             stale = stale_rows(folder, shard)
         except (TypeError, IndexError, ValueError) as exc:  # a shard of the wrong shape
+            if not _retry:
+                raise
             self.warn(f"the index file {self.shard_path(folder)} is corrupt ({exc}); rebuilding it")
             self.drop(folder)
-            return self.rows(folder)
-        for k in stale:
+            return self.rows(folder, _retry=False)
+        scanned = scan_many(folder, [shard.cols["name"][k] for k in stale], now)
+        for k, (new, meta) in zip(stale, scanned, strict=True):
             old = shard.row(k)
-            new, meta = scan_artifact(folder, old.name, now)
             if new is None:
                 gone.append(k)
                 changed = True
