@@ -12,7 +12,8 @@ any, and the stat signature (mtime, ctime, size, inode) of each meta file, obser
   rename), so only that artifact is parsed again; a vanished one is dropped. A folder that
   had no meta file yet (a cache entry being made) is checked through its own signature.
 
-No YAML is parsed on a warm lookup. Timestamps younger than :data:`RACY_NS` when observed
+No YAML is parsed on a warm lookup; when folders must be read, only the indexed keys are
+built from YAML, and a first indexing of thousands of folders uses fork workers. Timestamps younger than :data:`RACY_NS` when observed
 are stored as "racy" and re-checked next time, so a change within one filesystem clock
 tick cannot be missed (the trick git uses for its index). Shards are written with an
 atomic replace under a lock, so readers never see half a file; because every entry is
