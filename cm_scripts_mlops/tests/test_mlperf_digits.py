@@ -124,3 +124,69 @@ def test_bad_inputs_are_one_clear_line(mlperf_session: Any, kw: dict, needle: st
     assert r["return"] != 0 and needle in r["error"] and "\n" not in r["error"]
     after = mlperf_session.access({"action": "show", "automation": "results"})["results"]
     assert len(after) == len(before)  # nothing recorded for a refused run
+
+
+def _script(session: Any, tags: str, **kw: Any) -> dict:
+    return session.access({"action": "run", "automation": "script", "tags": tags, "quiet": True, **kw})
+
+
+def test_submission_generate_and_check(mlperf_session: Any, tmp_path: Path, capsys: Any) -> None:
+    # pre-flight before the runs: a test plan is refused for a submission, one line per problem
+    pre = _script(mlperf_session, "run,mlperf,inference,submission,checker", preflight=True, model="digits",
+                  scenarios="Offline", test_query_count=200)
+    assert pre["return"] == 1 and "\n" not in pre["error"]
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("problem:")]
+    assert any("needs the SingleStream scenario" in ln for ln in lines)
+    assert any("min_duration 0 ms is below the 600000 ms" in ln for ln in lines)
+    assert any("200 samples is below the 24576" in ln for ln in lines)
+    good = _script(mlperf_session, "run,mlperf,inference,submission,checker", preflight=True, model="digits",
+                   scenarios="Offline,SingleStream", test_query_count=200, short_runs_ok=True)
+    assert good["return"] == 0, good.get("error")
+    assert int(good["new_env"]["CM_MLPERF_CHECKER_WARNINGS"]) >= 2
+
+    for scenario in ("Offline", "SingleStream"):
+        for mode in ("performance", "accuracy"):
+            ok_app(mlperf_session, model="digits", scenario=scenario, mode=mode, test_query_count=300,
+                   result_tags="subm-test")
+    gen = _script(mlperf_session, "generate,mlperf,inference,submission", submission_dir=str(tmp_path / "sub"),
+                  submitter="cm-tests", system_name="testbox", result_tags="subm-test")
+    assert gen["return"] == 0, gen.get("error")
+    root = Path(gen["new_env"]["CM_MLPERF_SUBMISSION_ROOT"])
+    assert root == tmp_path / "sub" / "closed" / "cm-tests"
+    system = json.loads((root / "systems" / "testbox.json").read_text())
+    assert system["system_name"] == "testbox" and system["division"] == "closed"
+    assert system["host_processor_model_name"] and system["framework"] == "onnxruntime"
+    for scenario in ("Offline", "SingleStream"):
+        base = root / "results" / "testbox" / "digits" / scenario
+        assert (base / "performance" / "run_1" / "mlperf_log_summary.txt").is_file()
+        assert (base / "accuracy" / "mlperf_log_accuracy.json").is_file()
+        assert (root / "measurements" / "testbox" / "digits" / scenario / "user.conf").is_file()
+
+    # post mode: valid logs and accuracy; short durations are problems unless test runs are allowed
+    strict = _script(mlperf_session, "run,mlperf,inference,submission,checker", submission_dir=str(root))
+    assert strict["return"] == 1 and "min_duration 0 ms is below" in strict["error"]
+    relaxed = _script(mlperf_session, "run,mlperf,inference,submission,checker", submission_dir=str(root),
+                      short_runs_ok="yes")
+    assert relaxed["return"] == 0, relaxed.get("error")
+
+    # a broken tree: every problem is one line naming the file
+    (root / "results" / "testbox" / "digits" / "SingleStream" / "accuracy" / "accuracy.txt").write_text(
+        "accuracy=50.000% good=270 total=540\n")
+    (root / "results" / "testbox" / "digits" / "Offline" / "performance" / "run_1" / "mlperf_log_detail.txt").unlink()
+    capsys.readouterr()
+    bad = _script(mlperf_session, "run,mlperf,inference,submission,checker", submission_dir=str(root),
+                  short_runs_ok="yes")
+    out = capsys.readouterr().out
+    assert bad["return"] == 1
+    assert "SingleStream/accuracy: accuracy 50.000% is below the target 97.000%" in out
+    assert "Offline/performance: missing mlperf_log_detail.txt" in out
+
+
+def test_submission_without_results_or_with_bad_names(mlperf_session: Any, tmp_path: Path) -> None:
+    r = _script(mlperf_session, "generate,mlperf,inference,submission", submission_dir=str(tmp_path),
+                result_tags="no-such-tag-xyz")
+    assert r["return"] != 0 and "\n" not in r["error"]
+    r = _script(mlperf_session, "generate,mlperf,inference,submission", submission_dir=str(tmp_path),
+                submitter="../evil")
+    assert r["return"] == 1 and "bad submitter" in r["error"]
+    assert not any(tmp_path.iterdir())
