@@ -1,0 +1,1 @@
+"""cm-executor-ray: run sweep points (experiment steps, explore points) as Ray tasks."""
