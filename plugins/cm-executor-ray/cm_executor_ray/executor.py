@@ -13,6 +13,7 @@ worker's CM home first; on one machine the workers share the driver's home).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,7 +42,7 @@ class RayExecutor:
             env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in _source_paths() if p)}}
             try:
                 ray.init(address=self.address or None, runtime_env=env, log_to_driver=False,
-                         include_dashboard=False, ignore_reinit_error=True, logging_level="ERROR")
+                         include_dashboard=False, ignore_reinit_error=True, logging_level=logging.ERROR)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self.address or "a local Ray instance"
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
