@@ -18,6 +18,7 @@ from typing import Any
 
 from cmcore.db import metafiles
 from cmcore.db.index import Index, Row, env_disables_index
+from cmcore.db.metacache import ParsedMetaCache
 from cmcore.db.model import Artifact, Repo
 from cmcore.db.repos import RepoRegistry
 from cmcore.errors import EXISTS, GENERIC, MALFORMED, NOT_FOUND, CMError
@@ -37,6 +38,7 @@ class Database:
         self._warned: set[str] = session.cache.setdefault("db.warned", set())
         self.index = Index(self.index_root, enabled=enabled, warn=self.warn_once)
         self.registry = RepoRegistry(session, self.index_root, cache_metas=enabled, warn=self.warn_once)
+        self.metas = ParsedMetaCache(self.index_root / "meta", enabled=enabled)
 
     def warn_once(self, msg: str) -> None:
         """One warning line per message per session (a CLI process is one session)."""
@@ -253,7 +255,7 @@ class Database:
         if art.original_value is None:
             # the files present now (not the indexed list), so a new overlay file counts
             _dialect, names = metafiles.present_meta_files(art.path_str)
-            art.original_value = metafiles.read_meta(art.path_str, names)
+            art.original_value = self.metas.read(art.path_str, names)
         if not resolve:
             return art.original_value
         return self._inherit(art.original_value, art.automation, 0)

@@ -19,6 +19,9 @@ from cmcore.script.helpers import ScriptHelpers
 class ScriptAutomation(GenericActions, ScriptHelpers):
     """Portable scripts (CM-FORMAT §3)."""
 
+    #: `cm add script` writes _cm.yaml, as CM does (`--json` for _cm.json)
+    add_format = "yaml"
+
     name: ClassVar[str] = "script"
     uid: ClassVar[str] = "5b4e0237da074764"
     summary: ClassVar[str] = "portable scripts: run, find, and the generic actions"

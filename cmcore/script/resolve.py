@@ -20,9 +20,13 @@ from cmcore.suggest import close_matches
 
 
 def sort_key(a: Any) -> tuple:
-    meta = a.meta or {}
+    """(meta ``sort``, higher repo priority first, path). ``sort`` comes from the index, so
+    ordering candidates never parses their metas."""
+    raw = getattr(a, "sort", None)
+    if raw is None:
+        raw = (a.meta or {}).get("sort")
     try:
-        s = int(meta.get("sort") or 0)
+        s = int(raw or 0)
     except (TypeError, ValueError):
         s = 0
     prio = int(getattr(getattr(a, "repo", None), "priority", 0) or 0)
