@@ -13,7 +13,7 @@ from typing import Any
 
 from cmcore.platform.metrics import METRICS
 
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 400, 70, 20, 30, 50
+W, H, PAD_L, PAD_R, PAD_T, PAD_B = 680, 400, 70, 50, 30, 50
 
 
 def _num(v: Any) -> bool:
@@ -46,7 +46,9 @@ def svg(rows: Sequence[dict[str, Any]], x: str, y: str, front: Sequence[dict[str
     if y1 == y0:
         y0, y1 = y0 - 0.01, y1 + 0.01
     mx, my = (x1 - x0) * 0.05, (y1 - y0) * 0.08
-    x0, x1, y0, y1 = x0 - mx, x1 + mx, y0 - my, y1 + my
+    # pad the ranges, but never below zero for metrics that cannot be negative
+    x0, x1 = (max(0.0, x0 - mx) if x0 >= 0 else x0 - mx), x1 + mx
+    y0, y1 = (max(0.0, y0 - my) if y0 >= 0 else y0 - my), y1 + my
 
     def px(v: float) -> float:
         return PAD_L + (v - x0) / (x1 - x0) * (W - PAD_L - PAD_R)

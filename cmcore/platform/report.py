@@ -23,7 +23,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;
 h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
 .sub{color:#666;font-size:13px} .rec{background:#eef8ee;border:1px solid #9c9;padding:12px 16px;border-radius:6px}
 .none{background:#fff3f0;border-color:#d99} code,pre{background:#f4f4f4;padding:2px 4px;border-radius:3px;font-size:12.5px}
-pre{padding:8px;overflow-x:auto} table{border-collapse:collapse;font-size:13px;width:100%}
+pre{padding:8px;white-space:pre-wrap;word-break:break-all} table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{border:1px solid #ddd;padding:4px 6px;text-align:right} th{background:#f0f0f0}
 td.l,th.l{text-align:left} tr.best td{background:#e4f6e4;font-weight:600} tr.failed td{color:#a33}
 .tag{font-size:11px;padding:1px 5px;border-radius:8px;background:#fde;color:#a02}
