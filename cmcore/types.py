@@ -148,6 +148,22 @@ class ExecutorSpec:
 
 
 @dataclass(frozen=True)
+class SinkSpec:
+    """A result sink (``mlflow``, ...): where every recorded result is also sent.
+
+    ``factory(session)`` returns an object with ``record(artifact, result) -> str | None``
+    (``result`` is the flat result dict; the return value says where it went, e.g. a run id).
+    """
+
+    name: str
+    factory: Callable[..., Any]
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        _lower_name(self)
+
+
+@dataclass(frozen=True)
 class Component:
     """What the lifecycle hooks act on: a script run, a device, a backend.
 
