@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ExecutorSpec,
         InstallPlan,
         RepoSpec,
+        SinkSpec,
     )
 
 hookspec = pluggy.HookspecMarker("cm")
@@ -93,6 +94,23 @@ def cm_executors() -> list[ExecutorSpec]:
         @hookimpl
         def cm_executors():
             return [ExecutorSpec("ray", RayExecutor)]
+    """
+
+
+@hookspec
+def cm_result_sinks() -> list[SinkSpec]:
+    """Register result sinks (experiment trackers such as MLflow). Every implementation is called.
+
+    After :func:`cmcore.results.record_result` stores a result, each sink named in
+    ``CM_RESULT_SINKS`` (comma-separated; or ``CM_MLPERF_RESULT_SINKS`` among the run's
+    inputs, which ``--sink`` sets) gets it through ``factory(session).record(artifact, result)``.
+    A sink that fails is one warning line; the result stays recorded.
+
+    Example::
+
+        @hookimpl
+        def cm_result_sinks():
+            return [SinkSpec("mlflow", lambda session: MlflowSink(session), "MLflow tracking runs")]
     """
 
 
