@@ -14,9 +14,10 @@ from typing import ClassVar
 from cmcore.automations.generic import GenericActions
 from cmcore.errors import GENERIC, CMError
 from cmcore.script.helpers import ScriptHelpers
+from cmcore.script.verbs_repro import ReproVerbs
 
 
-class ScriptAutomation(GenericActions, ScriptHelpers):
+class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
     """Portable scripts (CM-FORMAT §3)."""
 
     #: `cm add script` writes _cm.yaml, as CM does (`--json` for _cm.json)
