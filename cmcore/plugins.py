@@ -33,6 +33,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "cmcore.builtin.native",
     "cmcore.builtin.cache",
     "cmcore.builtin.executors",
+    "cmcore.repro.plugin",
 )
 
 
