@@ -3,7 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DISTS := . plugins/cm-hw-cpu plugins/cm-hw-cuda plugins/cm-hw-qualcomm plugins/cm-hw-metal \
+# every first-party distribution: the core, each plugins/* folder, the collection, the backends
+DISTS := . $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml)) \
          cm_scripts_mlops cm_backend_onnx cm_backend_tensorrt
 PYPROJECTS := $(wildcard pyproject.toml plugins/*/pyproject.toml cm_scripts_mlops/pyproject.toml \
               cm_backend_onnx/pyproject.toml cm_backend_tensorrt/pyproject.toml)
