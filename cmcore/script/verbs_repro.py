@@ -30,3 +30,55 @@ class ReproVerbs:
         if not path or not isinstance(path, str):
             raise CMError("replay needs a lockfile: cm replay script cm-lock.json", GENERIC)
         return replay(self.session, path, i)
+
+    def lint(self, i: dict) -> dict:
+        """``cm lint script [TAGS|NAME|--all] [--repo=NAME]``: schema, variation and dependency checks.
+
+        Prints one line per finding; returns 1 when any error was found (warnings alone pass).
+        """
+        from cmcore.lint.checks import lint_artifacts
+
+        db = self.session.db
+        universe = db.search("script")
+        repo = i.get("repo")
+        if repo is not None and (not isinstance(repo, str) or not repo):
+            raise CMError("--repo needs a repository alias (cm list repo shows them)", GENERIC)
+        if repo and not any(r.alias == repo or r.uid == repo for r in db.repos()):
+            from cmcore.suggest import did_you_mean
+
+            raise CMError(f'repo "{repo}" is not registered{did_you_mean(repo, [r.alias for r in db.repos()])}', 16)
+        if i.get("artifact") or i.get("tags"):
+            selected = self._select_scripts(i)
+        else:
+            selected = universe
+        if repo:
+            selected = [a for a in selected if a.repo.alias == repo or a.repo.uid == repo]
+        reports, seconds = lint_artifacts(selected, universe)
+        lines = [line for rep in reports for line in rep.lines()]
+        errors = sum(rep.errors for rep in reports)
+        warnings = sum(len(rep.findings) for rep in reports) - errors
+        summary = (f"{len(reports)} script(s) linted in {seconds:.2f} s: {errors} error(s), "
+                   f"{warnings} warning(s)")
+        if i.get("out") == "con":
+            for line in lines:
+                print(line)
+        self.session.log.info(summary)
+        findings = [{"script": rep.alias, "repo": rep.repo, "level": f.level, "path": f.path, "message": f.message}
+                    for rep in reports for f in rep.findings]
+        if errors:
+            raise CMError(summary, 1, findings=findings, lines=lines, seconds=seconds)
+        return {"return": 0, "findings": findings, "lines": lines, "seconds": seconds, "scripts": len(reports),
+                "summary": summary}
+
+    def _select_scripts(self, i: dict) -> list:
+        """Scripts named by a positional artifact or ``--tags`` (the ``search`` rules); 16 when none."""
+        from cmcore.errors import NOT_FOUND
+        from cmcore.script.resolve import search
+        from cmcore.script.tagquery import build_query
+
+        q = build_query(i)
+        found = search(self.session, q)
+        if not found:
+            what = q.ref or ",".join(q.tags)
+            raise CMError(f'no script matches "{what}" (cm find script lists them)', NOT_FOUND)
+        return list(found)
