@@ -122,7 +122,8 @@ class ScriptIndex:
         self.inputs: list[set[str]] = []  # input flags of each script (input_mapping, all variations)
         for art in artifacts:
             meta = art.meta or {}
-            vars_ = meta.get("variations") if isinstance(meta.get("variations"), dict) else {}
+            raw = meta.get("variations")
+            vars_: dict = raw if isinstance(raw, dict) else {}
             idx = len(self.items)
             tags = frozenset(str(t) for t in (art.tags or []))
             self.items.append((str(art.alias or art.uid), tags, vars_))
@@ -202,8 +203,8 @@ def dep_findings(meta: dict, index: ScriptIndex, accepted: set[str] | None = Non
             out.append(Finding("error", f"{path}.tags", f'"{text}": {names} has no variation '
                                + ", ".join(f"_{v}" for v in missing)))
         elif len(ok) > 1:
-            names = dep.get("names")
-            name = names if isinstance(names, str) else (names or ["NAME"])[0]
+            dep_names = dep.get("names")
+            name = dep_names if isinstance(dep_names, str) else str((dep_names or ["NAME"])[0])
             out.append(Finding("warning", f"{path}.tags", f'"{text}" resolves to {len(ok)} scripts: '
                                + ", ".join(index.items[i][0] for i in ok[:4]) + (" ..." if len(ok) > 4 else "")
                                + f" (the first by sort is used; --adr.{name}.tags=... picks one)"))
