@@ -120,6 +120,7 @@ class ScriptIndex:
         self.items: list[tuple[str, frozenset[str], dict]] = []
         self.by_tag: dict[str, list[int]] = {}
         self.inputs: list[set[str]] = []  # input flags of each script (input_mapping, all variations)
+        self.metas: list[dict] = []
         for art in artifacts:
             meta = art.meta or {}
             raw = meta.get("variations")
@@ -127,6 +128,7 @@ class ScriptIndex:
             idx = len(self.items)
             tags = frozenset(str(t) for t in (art.tags or []))
             self.items.append((str(art.alias or art.uid), tags, vars_))
+            self.metas.append(meta)
             flags = set(meta.get("input_mapping") or {}) if isinstance(meta.get("input_mapping"), dict) else set()
             for frag in vars_.values():
                 if isinstance(frag, dict) and isinstance(frag.get("input_mapping"), dict):

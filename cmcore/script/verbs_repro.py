@@ -82,3 +82,84 @@ class ReproVerbs:
             what = q.ref or ",".join(q.tags)
             raise CMError(f'no script matches "{what}" (cm find script lists them)', NOT_FOUND)
         return list(found)
+
+    def doc(self, i: dict) -> dict:
+        """``cm doc script NAME|TAGS [--output=FILE] [--print]`` or ``cm doc script --repo=NAME``.
+
+        A script's README goes to its folder (``README.md``) unless ``--output`` names a file;
+        a repository catalogue goes to ``--output`` or ``./<repo>-scripts.md``.
+        """
+        from pathlib import Path
+
+        from cmcore.docgen.catalog import render_catalog
+        from cmcore.docgen.script import script_readme
+
+        db = self.session.db
+        out = i.get("output")
+        if out is not None and (not isinstance(out, str) or not out.strip()):
+            raise CMError("--output needs a file name", GENERIC)
+        written: list[str] = []
+        texts: list[str] = []
+        if i.get("repo") and not (i.get("artifact") or i.get("tags")):
+            repo = next((r for r in db.repos() if i["repo"] in (r.alias, r.uid)), None)
+            if repo is None:
+                from cmcore.suggest import did_you_mean
+
+                raise CMError(f'repo "{i["repo"]}" is not registered'
+                              f'{did_you_mean(str(i["repo"]), [r.alias for r in db.repos()])}', 16)
+            scripts = [a for a in db.search("script") if a.repo.uid == repo.uid]
+            text = render_catalog(repo, scripts)
+            texts.append(text)
+            target = Path(out or f"{repo.alias.replace('/', '_')}-scripts.md")
+            written.append(_write(target, text, i))
+        else:
+            if not (i.get("artifact") or i.get("tags")):
+                raise CMError('doc needs a script (cm doc script "get python") or --repo=NAME', GENERIC)
+            found = self._select_scripts(i)
+            if out and len(found) > 1:
+                raise CMError(f"{len(found)} scripts match; --output takes one (name one script)", GENERIC)
+            for art in found:
+                text = script_readme(self.session, art)
+                texts.append(text)
+                written.append(_write(Path(out) if out else Path(art.path) / "README.md", text, i))
+        return {"return": 0, "paths": [w for w in written if w], "text": "\n".join(texts)}
+
+
+def _write(target: Any, text: str, i: dict) -> str:
+    """Write (or with ``--print`` print) a generated document; return the path written."""
+    from cmcore.metaio import atomic_write_text
+    from cmcore.script.flags import is_true
+
+    if is_true(i.get("print")):
+        print(text, end="")
+        return ""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, text)
+    except OSError as exc:
+        raise CMError(f"cannot write {target}: {exc.strerror or exc}", GENERIC) from exc
+    if i.get("out") == "con":
+        print(target)
+    return str(target)
+
+
+def doc_result(session: Any, i: dict) -> dict:
+    """``cm doc result UID [--output=FILE] [--print]``: the Artifact Appendix of a recorded result."""
+    from pathlib import Path
+
+    from cmcore.docgen.appendix import render_appendix
+
+    ref = i.get("artifact")
+    tags = i.get("tags")
+    if not ref and not tags:
+        raise CMError("doc needs a result: cm doc result UID (cm show results lists them)", GENERIC)
+    found = session.db.search("result", ref or None, tags or None)
+    if not found:
+        raise CMError(f'result "{ref or tags}" not found (cm show results lists them)', 16)
+    if len(found) > 1:
+        raise CMError(f'"{ref or tags}" matches {len(found)} results; give a uid', GENERIC)
+    art = found[0]
+    text = render_appendix(session, art)
+    target = Path(i.get("output") or f"artifact-appendix-{art.uid}.md")
+    path = _write(target, text, i)
+    return {"return": 0, "path": path, "text": text}
