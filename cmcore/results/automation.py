@@ -67,6 +67,12 @@ class ResultAutomation(GenericActions):
                 self.session.log.info("no results recorded yet")
         return {"return": 0, "results": rows, "columns": cols}
 
+    def doc(self, i: dict) -> dict:
+        """``cm doc result UID [--output=FILE]``: an Artifact Appendix with the recorded figures."""
+        from cmcore.script.verbs_repro import doc_result
+
+        return doc_result(self.session, i)
+
     def compare(self, i: dict) -> dict:
         """``cm compare results A B``: the differences between two results, grouped."""
         refs = self._refs(i)
