@@ -331,7 +331,9 @@ def assemble_results(machine: str) -> str:
              "How to read the peer table: \"runs: 1,1,1\" is how many times the cached script really executed "
              "in each trial of the concurrent case (1 is right); \"n/a\" means the tool cannot run the case "
              "offline (mlcflow's generic-python-lib script is in the mlperf-automations repository, "
-             "which is only on GitHub); \"timeout\" means one command ran past the limit.", ""]
+             "which is only on GitHub); \"timeout\" means one command ran past the limit.", "",
+             "The machine may be shared with other jobs while the benchmark runs: compare ratios "
+             "within one table, and read min–max as the noise.", ""]
     for f in frags:
         parts += [f.read_text().rstrip(), ""]
     return "\n".join(parts)
