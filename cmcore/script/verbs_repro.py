@@ -31,6 +31,10 @@ class ReproVerbs:
             raise CMError("replay needs a lockfile: cm replay script cm-lock.json", GENERIC)
         return replay(self.session, path, i)
 
+    def add(self, i: dict) -> dict:
+        """``cm add script NAME --tags=a,b [--template=python|shell]``: a new script that runs as is."""
+        return add_script(self, i, super().add)  # type: ignore[misc]
+
     def lint(self, i: dict) -> dict:
         """``cm lint script [TAGS|NAME|--all] [--repo=NAME]``: schema, variation and dependency checks.
 
@@ -163,3 +167,42 @@ def doc_result(session: Any, i: dict) -> dict:
     target = Path(i.get("output") or f"artifact-appendix-{art.uid}.md")
     path = _write(target, text, i)
     return {"return": 0, "path": path, "text": text}
+
+
+def add_script(automation: Any, i: dict, generic_add: Any) -> dict:
+    """``cm add script [repo:]NAME --tags=a,b [--template=python|shell] [--json]``."""
+    import os
+    from pathlib import Path
+
+    from cmcore.script import templates as T
+
+    template = i.get("template")
+    if template in (None, True, ""):
+        template = "python"
+    if not isinstance(template, str) or template not in T.TEMPLATES:
+        from cmcore.suggest import did_you_mean
+
+        raise CMError(f'unknown template "{template}"{did_you_mean(str(template), T.TEMPLATES)}; '
+                      f"choose {' or '.join(sorted(T.TEMPLATES))}", GENERIC)
+    ref = i.get("artifact")
+    if not ref or not isinstance(ref, str):
+        raise CMError("add needs a name: cm add script NAME --tags=a,b [--template=python|shell]", GENERIC)
+    alias = ref.split(":", 1)[-1].split(",", 1)[0]
+    tags = i.get("tags") or alias
+    meta = T.meta_for(alias, template)
+    meta.update(i.get("meta") or {})
+    r = generic_add({**i, "tags": tags, "meta": meta, "template": None})
+    folder = Path(r["path"])
+    try:
+        for name, text in T.render(template, alias).items():
+            p = folder / name
+            p.write_text(text, encoding="utf-8")
+            if name.endswith(".sh"):
+                p.chmod(0o755)
+    except OSError as exc:  # never leave a half-made script behind
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise CMError(f"cannot write the script files into {folder}: {exc}", GENERIC) from exc
+    r["files"] = sorted(os.listdir(folder))
+    return r
