@@ -91,10 +91,10 @@ def get_model_and_data(session: Any, p: dict, env: dict) -> tuple[dict, dict]:
         denv = _run_script(session, "get,dataset,digits,_test")
     else:
         src = "_imagenet" if env.get("CM_MLPERF_IMAGENET_PATH") else "_skimage-photos"
-        kw = {"env": {"CM_DATASET_IMAGENET_PATH": env["CM_MLPERF_IMAGENET_PATH"]}} \
-            if env.get("CM_MLPERF_IMAGENET_PATH") else {}
+        # as flags, not env: the preprocessed entry is keyed by its mapped inputs
+        kw = {"imagenet_path": env["CM_MLPERF_IMAGENET_PATH"]} if env.get("CM_MLPERF_IMAGENET_PATH") else {}
         if env.get("CM_MLPERF_IMAGENET_LABELS"):
-            kw.setdefault("env", {})["CM_DATASET_IMAGENET_VAL_LABELS_FILE"] = env["CM_MLPERF_IMAGENET_LABELS"]
+            kw["imagenet_labels"] = env["CM_MLPERF_IMAGENET_LABELS"]
         denv = _run_script(session, f"get,preprocessed,dataset,{src},_for.{p['model']}", **kw)
     return menv, denv
 
