@@ -34,6 +34,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "cmcore.builtin.cache",
     "cmcore.builtin.executors",
     "cmcore.repro.plugin",
+    "cmcore.gui.plugin",
 )
 
 
