@@ -197,3 +197,30 @@ def test_pages_in_headless_chromium(gui: Gui, browser: Any, tmp_path: Path) -> N
     page.screenshot(path=str(tmp_path / "gui.png"), full_page=True)
     assert (tmp_path / "gui.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert errors == []
+
+
+def test_cm_gui_command_serves_the_page(cm_home: Path) -> None:
+    """``cm gui --port=N`` as a person starts it; stopped by its PID."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    port = _free_port()
+    env = {**os.environ, "CM_HOME": str(cm_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "cmcore.cli", "gui", f"--port={port}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        page = ""
+        for _ in range(300):  # bounded wait for the server to listen
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert 'id="script-list"' in page and "data-token=" in page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=30)[0].decode()
+    assert f"CM GUI on http://127.0.0.1:{port}/" in out
