@@ -35,6 +35,74 @@ class ReproVerbs:
         """``cm add script NAME --tags=a,b [--template=python|shell]``: a new script that runs as is."""
         return add_script(self, i, super().add)  # type: ignore[misc]
 
+    def dockerfile(self, i: dict) -> dict:
+        """``cm dockerfile script TAGS [--docker_os=ubuntu --docker_os_version=24.04 --docker_base_image=]``."""
+        return self.docker({**i, "dockerfile_only": True})
+
+    def docker(self, i: dict) -> dict:
+        """``cm docker script TAGS [--dockerfile_only] [--docker_*]``: write the Dockerfile, then build and run.
+
+        The Dockerfile goes to ``--dockerfile=FILE`` (else ``--docker_path=DIR`` or
+        ``./dockerfiles``). Building needs a Docker engine: without one, one line says so.
+        """
+        import subprocess
+        from pathlib import Path
+
+        from cmcore.dockergen.check import check_dockerfile
+        from cmcore.dockergen.generate import default_path, docker_run_command, make_plan, render
+        from cmcore.script.flags import is_true
+        from cmcore.script.tagquery import build_query
+        from cmcore.script.variations import resolve
+
+        q = build_query(i)
+        found = self._select_scripts(i)
+        if len(found) > 1:
+            names = ", ".join(str(a.alias) for a in found[:5])
+            raise CMError(f"{len(found)} scripts match ({names}); name one for a Dockerfile", GENERIC)
+        art = found[0]
+        meta = art.meta or {}
+        res = resolve(meta.get("variations") or {}, q.variations, q.excluded,
+                      default_variation=meta.get("default_variation"), script=str(art.alias))
+        words = list(q.tags) if q.tags else [str(q.ref)]
+        words += [f"_{v}" for v in q.variations] + [f"-_{v}" for v in q.excluded]
+        plan = make_plan(self.session, art, i, list(res.names), ",".join(words))
+        text = render(plan)
+        problems = check_dockerfile(text)
+        if problems:  # a generator bug, never the user's input: say where
+            raise CMError("generated Dockerfile is malformed: " + "; ".join(problems), GENERIC)
+        if i.get("dockerfile"):
+            target = Path(str(i["dockerfile"]))
+        elif i.get("docker_path"):
+            target = Path(str(i["docker_path"])) / default_path(plan).name
+        else:
+            target = default_path(plan)
+        path = _write(target, text, {k: v for k, v in i.items() if k != "out"})
+        image = f"cm-{plan.alias}:{plan.os}-{plan.os_version}".lower()
+        from cmcore.testing import source_tree
+
+        context = "." if plan.source == "pypi" else str(source_tree() or "CHECKOUT")
+        build = f"docker build -f {path} -t {image} {context}"
+        result = {"return": 0, "dockerfile": path, "build_command": build,
+                  "run_command": docker_run_command(plan, image), "base_image": plan.base_image}
+        if i.get("out") == "con":
+            print(path)
+        if is_true(i.get("dockerfile_only")):
+            return result
+        try:
+            p = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30)
+            ok, why = p.returncode == 0, (p.stderr.strip().splitlines() or ["docker info failed"])[-1]
+        except (OSError, subprocess.SubprocessError) as exc:
+            ok, why = False, str(exc)
+        if not ok:
+            raise CMError(f"no Docker engine here ({why}); the Dockerfile is {path}: build it with `{build}`",
+                          GENERIC, dockerfile=path)
+        for cmd in (build, docker_run_command(plan, image)):
+            self.session.log.info(cmd)
+            rc = subprocess.call(cmd, shell=True)
+            if rc != 0:
+                raise CMError(f"`{cmd}` failed with exit code {rc}", 2, dockerfile=path)
+        return result
+
     def lint(self, i: dict) -> dict:
         """``cm lint script [TAGS|NAME|--all] [--repo=NAME]``: schema, variation and dependency checks.
 

@@ -1,0 +1,1 @@
+"""Dockerfiles for scripts: :mod:`.generate` writes them, :mod:`.check` checks their syntax."""
