@@ -89,11 +89,12 @@ def run_grammar(session: Any, argv: list[str]) -> int:
     # With --json, stdout carries only the JSON document; actions print nothing there.
     inp.setdefault("out", "json" if want_json else "con")
     r = session.access(inp)
+    red = session.redactor.observe(inp)  # secrets never reach stdout or the error line
     if want_json:
-        print_json(r)
+        print_json(red.data(r))
     code = int(r.get("return", 0) or 0)
     if code:
-        _error_line(str(r.get("error", "unknown error")))
+        _error_line(red.text(str(r.get("error", "unknown error"))))
         return max(1, min(code, 255))
     return 0
 

@@ -217,3 +217,35 @@ class StreamRedactor:
         """The held-back bytes, masked (call once at end of stream)."""
         out, self._buf = self._replace(self._buf), b""
         return out
+
+
+def without_secrets(obj: Any, redactor: Redactor) -> Any:
+    """A copy of ``obj`` to keep on disk: secret keys are left out (so a cache hit never
+    overwrites the caller's real value with a mask) and secret values inside other strings
+    are masked."""
+    if isinstance(obj, Mapping):
+        return {k: without_secrets(v, redactor) for k, v in obj.items() if not is_secret_key(k)}
+    if isinstance(obj, list | tuple):
+        return [without_secrets(v, redactor) for v in obj]
+    if isinstance(obj, str):
+        return redactor.text(obj)
+    return obj
+
+
+def redact_files(paths: Iterable[Any], redactor: Redactor) -> None:
+    """Rewrite text files that hold a recorded secret value, with the value masked."""
+    if not redactor.values:
+        return
+    for p in paths:
+        try:
+            with open(p, encoding="utf-8", errors="surrogateescape") as f:
+                text = f.read()
+        except (OSError, ValueError):
+            continue
+        masked = redactor.text(text)
+        if masked != text:
+            try:
+                with open(p, "w", encoding="utf-8", errors="surrogateescape") as f:
+                    f.write(masked)
+            except OSError:
+                pass

@@ -59,6 +59,7 @@ class Session:
         self._automations: dict[str, Any] | None = None
         self._automation_objects: dict[str, Any] = {}
         self.cache: dict[str, Any] = {}  # per-session memo (os info, device list, ...)
+        self._redactor: Any = None
         self._warned = False
 
     # -- plugins ---------------------------------------------------------------------
@@ -80,6 +81,18 @@ class Session:
             for w in self._pm.warnings:
                 self.log.warning(w)
         return self._pm
+
+    # -- secrets -----------------------------------------------------------------------
+    @property
+    def redactor(self) -> Any:
+        """The session's :class:`cmcore.secrets.Redactor`: every secret value a run sees (from
+        the environment, flags such as ``--gh_token``, ``--env.X_TOKEN``) is masked in what the
+        session prints or writes."""
+        if self._redactor is None:
+            from cmcore.secrets import Redactor
+
+            self._redactor = Redactor().observe(self.env)
+        return self._redactor
 
     # -- database --------------------------------------------------------------------
     @property

@@ -53,6 +53,7 @@ def run_script(session: Any, i: dict) -> dict:
         state = i["state"] = {}
     if not i.get("recursion") and os.environ.get("CM_SCRIPT_EXTRA_CMD"):
         _merge_extra_cmd(i, os.environ["CM_SCRIPT_EXTRA_CMD"])
+    session.redactor.observe(i)  # --gh_token, --env.X_TOKEN, ...: masked in whatever is printed or kept
     flags = RunFlags.from_input(i, env)
     flags.quiet = flags.quiet or is_true(env.get("MLC_QUIET"))
     query = build_query(i)
@@ -310,17 +311,22 @@ def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_s
 
 def _publish(run: ScriptRun, slot: Any, new_env: dict, new_state: dict) -> None:
     from cmcore.script.native import export_lines
+    from cmcore.secrets import redact_files, without_secrets
 
     path = Path(slot.path)
+    red = run.session.redactor
     try:
-        (path / "tmp-env-all.sh").write_text("\n".join(export_lines(run.env)) + "\n", encoding="utf-8")
-        (path / "tmp-env.sh").write_text("\n".join(export_lines(new_env)) + "\n", encoding="utf-8")
+        (path / "tmp-env-all.sh").write_text("\n".join(export_lines(red.data(run.env))) + "\n", encoding="utf-8")
+        (path / "tmp-env.sh").write_text("\n".join(export_lines(red.data(new_env))) + "\n", encoding="utf-8")
     except CMError as exc:  # an unexportable value must not lose the result
         run.session.log.debug(f"tmp-env.sh not written: {exc.message}")
+    # the wrapper and the script's own outputs stay in the entry for debugging: without secrets
+    redact_files(sorted(path.glob("tmp-*")), red)
     dcp = run.env.get(run.key("GET_DEPENDENT_CACHED_PATH"))
     dcp = str(dcp) if dcp and Path(str(dcp)).resolve() != path.resolve() else None
-    slot.publish(tags=C.entry_tags(run), version=run.version, new_env=new_env, new_state=new_state,
-                 deps=list(run.deps_run), dependent_cached_path=dcp)
+    # secret keys are not kept: on a hit the caller's own (real) value stays in its env
+    slot.publish(tags=C.entry_tags(run), version=run.version, new_env=without_secrets(new_env, red),
+                 new_state=without_secrets(new_state, red), deps=list(run.deps_run), dependent_cached_path=dcp)
 
 
 def _tmp_names(folder: Path) -> set[str]:
@@ -356,7 +362,7 @@ def _save_env(run: ScriptRun, new_env: dict) -> None:
     from cmcore.script.native import export_lines
 
     lines = ["#!/bin/bash", ""] + [str(x) for x in run.state.get("script_prefix") or []]
-    lines += export_lines(new_env)
+    lines += export_lines(run.session.redactor.data(new_env))
     (run.entry_cwd / "tmp-env.sh").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -184,7 +184,8 @@ class ScriptHelpers:
         script = select_native_script(script_dir, name, env, dialect, explicit=name != "run")
         if script is not None:
             res = run_native_script(script, env=env, state=rsi.get("state", {}), cwd=Path.cwd(),
-                                    dialect=dialect, silent=True, log=self.session.log)
+                                    dialect=dialect, silent=True, log=self.session.log,
+                                    redactor=self.session.redactor)
             if res.returncode != 0:
                 return False, "", f"{script.name} exited with {res.returncode} (log: {res.log_path})"
             env.update(res.env_out)
@@ -380,7 +381,8 @@ class ScriptHelpers:
         assert script is not None  # explicit=True raises instead
         state = rsi.get("state", {})
         res = run_native_script(script, env=env, state=state, cwd=Path.cwd(), dialect=dialect,
-                                silent=bool(rsi.get("silent")), log=self.session.log)
+                                silent=bool(rsi.get("silent")), log=self.session.log,
+                                redactor=self.session.redactor)
         if res.returncode != 0:
             return {"return": SCRIPT_FAILED, "returncode": res.returncode,
                     "error": f"native script {script} failed with exit code {res.returncode} (log: {res.log_path})"}

@@ -264,13 +264,26 @@ def _console_stream() -> IO[bytes] | None:
     return getattr(stream, "buffer", None)
 
 
-def _pump(src: IO[bytes], log_file: IO[bytes], console: IO[bytes] | None, echo_text: bool) -> None:
-    """Copy the child's output to the log file and (optionally) the console until EOF."""
+def _pump(src: IO[bytes], log_file: IO[bytes], console: IO[bytes] | None, echo_text: bool,
+          redactor: Any = None) -> None:
+    """Copy the child's output to the log file and (optionally) the console until EOF, with
+    the session's secret values masked (``redactor``)."""
+    masker = redactor.stream() if redactor is not None else None
     try:
-        while True:
+        at_end = False
+        while not at_end:
             chunk = src.read1(65536) if hasattr(src, "read1") else src.read(65536)
             if not chunk:
-                break
+                at_end = True
+                if masker is None:
+                    break
+                chunk = masker.flush()
+                if not chunk:
+                    break
+            elif masker is not None:
+                chunk = masker.feed(chunk)
+                if not chunk:
+                    continue
             log_file.write(chunk)
             log_file.flush()
             if console is not None:
@@ -315,6 +328,7 @@ def run_native_script(
     log: Any = None,
     timeout: float | None = None,
     interrupt_grace: float = INTERRUPT_GRACE_S,
+    redactor: Any = None,
 ) -> NativeResult:
     """Write the wrapper into ``cwd`` and run it; return the real exit code and outputs.
 
@@ -368,7 +382,8 @@ def run_native_script(
         assert proc.stdout is not None
         console = None if silent else _console_stream()
         pump = threading.Thread(
-            target=_pump, args=(proc.stdout, log_file, console, not silent), name="cm-native-output", daemon=True
+            target=_pump, args=(proc.stdout, log_file, console, not silent, redactor), name="cm-native-output",
+            daemon=True
         )
         pump.start()
         try:

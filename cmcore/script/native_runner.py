@@ -99,7 +99,7 @@ def run_component(component: Any, session: Any) -> dict:
             return {}
         _take_hook_outputs(run, r)
     if run.flags.print_env:
-        session.log.info(json.dumps(run.env, indent=2, sort_keys=True, default=str))
+        session.log.info(json.dumps(session.redactor.data(run.env), indent=2, sort_keys=True, default=str))
     run_deps(run, "prehook_deps")
     if run.flags.fake_run:
         return {}
@@ -139,7 +139,7 @@ def run_native(run: Any, session: Any, rsi: dict) -> None:
     if path is None:
         return
     res = run_native_script(path, env=run.env, state=run.state, cwd=Path.cwd(), dialect=run.dialect,
-                            silent=run.flags.silent, log=session.log)
+                            silent=run.flags.silent, log=session.log, redactor=session.redactor)
     run.native_result = res
     if res.returncode != 0:
         log_path = _keep_log(session, run, res.log_path)
