@@ -89,6 +89,26 @@ def read_meta(folder: str, names: Sequence[str]) -> dict:
 INDEX_KEYS = frozenset({"alias", "uid", "tags", "_base", "sort"})
 
 
+def _check_tags(root: Any, loader: Any) -> None:
+    """Refuse a tag the safe loader cannot build (``!x``, ``!!python/...``) anywhere in the
+    document, as the full load would: only part of the document is built for the index, and
+    a meta the index accepts must also load."""
+    known = set(loader.yaml_constructors) | {"tag:yaml.org,2002:merge"}  # `<<` is flattened, not built
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in known:
+            raise CMError(f"malformed YAML: cannot build the tag {node.tag!r} (only plain YAML is allowed)",
+                          MALFORMED)
+        if isinstance(node.value, list):
+            for item in node.value:
+                todo.extend(item if isinstance(item, tuple) else (item,))
+
+
 def _yaml_index_fields(path: str) -> dict:
     """Only the keys the index needs from a YAML file: the C parser checks the whole file,
     but just these values are built into Python objects (the slow part of PyYAML)."""
@@ -105,6 +125,7 @@ def _yaml_index_fields(path: str) -> dict:
             return {}
         if not isinstance(node, yaml.MappingNode):
             raise CMError(f"the meta is a {node.id}, not a mapping", MALFORMED)
+        _check_tags(node, loader)
         keys = [k.value for k, _v in node.value if isinstance(k, yaml.ScalarNode)]
         if "<<" in keys or len(keys) != len(node.value):
             return dict(loader.construct_document(node))  # merge or complex keys: build it all

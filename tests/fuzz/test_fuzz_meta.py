@@ -28,7 +28,7 @@ meta_extra = st.dictionaries(st.sampled_from(["env", "default_env", "deps", "x_r
                                               "new_env_keys", "input_mapping", "docker", "weird key"]),
                              json_value, max_size=4)
 tag = st.from_regex(r"[a-z][a-z0-9\-]{0,10}", fullmatch=True)
-# YAML tags ("!x") are left to test_yaml_tag_in_meta_is_skipped below (a known bug, xfail).
+# YAML tags ("!x") have their own test below (test_yaml_tag_in_meta_is_skipped).
 garbage = st.one_of(any_text.filter(lambda t: "!" not in t), st.sampled_from(["tags: [a, b", "- just\n- a list", "{", "null", "42", "\t:\t",
                                                "alias: x\n  bad: indent", "\"unterminated", "&a [*a]"]))
 
@@ -79,9 +79,6 @@ test_meta_search_survives, test_meta_search_survives_slow = fast_and_slow(
     fast=25, slow=400)(_search_survives)
 
 
-@pytest.mark.xfail(strict=True, reason="db: the index's partial YAML parse accepts a meta whose full load fails "
-                   "(cmcore/db/metafiles.py _yaml_index_fields vs parse_file), so search returns it and "
-                   "`cm find script --tags=...` fails with rc=4 on the unrelated broken file")
 @pytest.mark.parametrize("bad_text", ["!0 {}", "alias: bad\ntags: [fuzzgood]\nx: !0 {}\n",
                                       "tags: [fuzzgood]\nx: !!python/object:os.system {}\n"])
 def test_yaml_tag_in_meta_is_skipped(bad_text: str) -> None:
