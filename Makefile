@@ -25,6 +25,7 @@ $(STAMP): $(PYPROJECTS) requirements-dev.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	$(BIN)/python -m pip install -q $(foreach d,$(DISTS),$(if $(wildcard $(d)/pyproject.toml),-e $(d)))
+	$(BIN)/python -m pip install -q -e '.[platform,gui]'
 	touch $(STAMP)
 
 demo: install

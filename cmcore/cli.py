@@ -22,7 +22,7 @@ from typing import Any
 
 from cmcore.log import DEBUG, INFO, Logger
 
-BUILTIN_COMMANDS = ("plugins", "new-plugin")
+BUILTIN_COMMANDS = ("plugins", "new-plugin", "gui")
 _HELP_FLAGS = ("-h", "--help")
 
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         if args and args[0] in ("--version", "-V") and len(args) == 1:
             print(version_text(session))
             return 0
-        if (not args or (args[0] in _HELP_FLAGS and len(args) == 1)) and not session.pm.hook.cm_commands.get_hookimpls():
+        if (not args or (args[0] in _HELP_FLAGS and len(args) == 1)) and not _third_party_commands(session):
             print(help_text(session))
             return 0
         if _wants_typer(session, args):
@@ -168,6 +168,7 @@ def help_text(session: Any) -> str:
         "commands:",
         "  plugins      list the installed plugins (--all, --json)",
         "  new-plugin   create a plugin project from the template",
+        "  gui          a local web GUI: scripts, runs, results, submissions (needs cmcore[gui])",
         "",
         "options: --version, -v (verbose, tracebacks), -p no:NAME (block a plugin), --json",
     ]
@@ -178,6 +179,14 @@ def main_run_script(argv: list[str] | None = None) -> int:
     """Entry point of ``cmr``: ``cmr ARGS`` is ``cm run script ARGS``."""
     args = list(sys.argv[1:] if argv is None else argv)
     return main(["run", "script", *args])
+
+
+def _third_party_commands(session: Any) -> bool:
+    """Does a plugin other than the built-ins add management commands? (Then ``cm --help``
+    needs typer to list them; otherwise the built-in list is known without it.)"""
+    from cmcore.plugins import BUILTIN_PLUGINS
+
+    return any(impl.plugin_name not in BUILTIN_PLUGINS for impl in session.pm.hook.cm_commands.get_hookimpls())
 
 
 def _wants_typer(session: Any, args: list[str]) -> bool:
@@ -219,6 +228,7 @@ def build_app(session: Any) -> Any:
     import typer
 
     from cmcore.commands import register_builtin_commands
+    from cmcore.plugins import BUILTIN_PLUGINS
 
     app = typer.Typer(
         add_completion=False,
@@ -242,9 +252,10 @@ def build_app(session: Any) -> Any:
             del app.registered_groups[before_groups:]
             continue
         added = app.registered_commands[before_cmds:]
+        builtin = impl.plugin_name in BUILTIN_PLUGINS
         for cmd in list(added):
             name = _command_name(cmd)
-            if name in reserved:
+            if name in reserved and not (builtin and name in BUILTIN_COMMANDS):
                 session.log.warning(
                     f"plugin {impl.plugin_name!r} tried to override the built-in command {name!r}; ignored"
                 )
