@@ -9,7 +9,6 @@ shallow-merged where it appears.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from cmcore.errors import MALFORMED, CMError
 
 def split_cmd(cmd: str | list[str]) -> list[str]:
     if isinstance(cmd, str):
+        import shlex
+
         try:
             return shlex.split(cmd)
         except ValueError as exc:

@@ -8,7 +8,6 @@ timeout, returns "absent" instead of raising, is cached per session, and yields 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -69,6 +68,8 @@ def run_probe_status(cmd: Sequence[str], timeout: float,
                      env: dict[str, str] | None = None) -> tuple[str, str, str]:
     """Run ``cmd``; return ``(status, stdout, stderr)``, status one of ``ok``, ``failed``
     (non-zero exit), ``timeout`` (the child was killed) or ``missing`` (cannot start). Never raises."""
+    import subprocess  # here, not at import: loading a plugin must stay cheap
+
     try:
         proc = subprocess.run(
             list(cmd), capture_output=True, text=True, timeout=timeout, env=env,

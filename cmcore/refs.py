@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import uuid
 
 from cmcore.errors import MALFORMED, CMError
 
@@ -21,6 +20,8 @@ def _quoted(text: str) -> str:
 
 def gen_uid() -> str:
     """A new 16-hex UID (first 16 chars of a uuid4), as CM makes them."""
+    import uuid  # imports platform; only needed when something is created
+
     return uuid.uuid4().hex[:16]
 
 

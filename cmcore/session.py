@@ -128,10 +128,11 @@ class Session:
     def automation(self, name: str) -> Any:
         """The automation object for ``name`` (created once per session)."""
         from cmcore.errors import NOT_FOUND_AUTOMATION, CMError
-        from cmcore.suggest import did_you_mean
 
         spec = self.find_automation_spec(name)
         if spec is None:
+            from cmcore.suggest import did_you_mean
+
             names = sorted({n for s in self.automation_specs().values() for n in (s.name, *s.aliases)})
             raise CMError(f'automation "{name}" not found{did_you_mean(name, names)}', NOT_FOUND_AUTOMATION)
         obj = self._automation_objects.get(spec.name)

@@ -66,13 +66,17 @@ def test_malformed_meta_still_errors(tmp_path):
     assert exc.value.code == 4 and "\n" not in exc.value.message
 
 
-def test_warm_run_does_not_import_yaml(cm_repo, cm_home, tmp_path):
-    root = cm_repo("r", {"hello": {"meta": {"tags": ["hello"], "new_env_keys": ["H_*"]},
+def test_warm_cached_run_imports_only_what_it_needs(cm_repo, cm_home, tmp_path):
+    root = cm_repo("r", {"hello": {"meta": {"tags": ["hello"], "cache": True, "new_env_keys": ["H_*"]},
                                    "files": {"run.sh": "echo H_OK=1 > tmp-run-env.out\n"}}})
     assert root.is_dir()
-    code = ("import sys, cmcore; r = cmcore.access({'action': 'run', 'automation': 'script', "
-            "'tags': 'hello', 'quiet': True}); print(r['new_env'].get('H_OK'), 'yaml' in sys.modules)")
-    env = {**os.environ, "CM_HOME": str(cm_home), "CM_PLUGINS": ""}
+    # a warm cached run pays only for what it needs: no YAML parser, no typer, no did-you-mean
+    # machinery, no compat shims, no native runner (nothing runs), no entry-point scan
+    heavy = ("yaml", "typer", "difflib", "cmcore.compat", "cmcore.script.native", "importlib.metadata")
+    code = ("import sys; from cmcore.cli import main; rc = main(['run', 'script', 'hello', '--quiet', '-s']); "
+            f"print(rc, [m for m in {heavy!r} if m in sys.modules])")
+    env = {**os.environ, "CM_HOME": str(cm_home)}
+    env.pop("CM_PLUGINS", None)
 
     def once():
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
@@ -82,7 +86,7 @@ def test_warm_run_does_not_import_yaml(cm_repo, cm_home, tmp_path):
     time.sleep(2.1)  # files changed within the last 2 s are never trusted
     once()  # re-reads what the first run wrote too recently
     outs = [first, once()]
-    assert outs[0][0] == "1" and outs[1] == ["1", "False"], outs
+    assert outs[0][0] == "0" and outs[1] == ["0", "[]"], outs
 
 
 def test_atomic_writes_get_ordinary_file_modes(tmp_path):

@@ -7,8 +7,6 @@ on ``i['automation']`` (which is this very object, never a deep copy: flaw 17).
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 from typing import ClassVar
 
 from cmcore.automations.generic import GenericActions
@@ -83,6 +81,9 @@ class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
         if not isinstance(env, dict):
             raise CMError('"env" must be a mapping', GENERIC)
         text = "\n".join(["#!/bin/bash", "", *export_lines(env), "", cmd]) + "\n"
+        import subprocess
+        import tempfile
+
         fd, path = tempfile.mkstemp(prefix="tmp-native-run.", suffix=".sh")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -7,6 +7,7 @@ The key (``cmcore.cache.keys.CacheKey``) decides reuse; tags are only for findin
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,8 @@ def merge_cached(run: Any, entry: Any) -> None:
 
 def make_validator(run: Any, session: Any) -> Any:
     """``validate(entry) -> bool`` when the script has ``validate_cache.sh``/``.bat``, else None."""
+    if not any(n.startswith("validate_cache") for n in os.listdir(run.path)):
+        return None  # the common case: decided without importing the native runner
     from cmcore.script.native import select_native_script
 
     env_probe = dict(run.env)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -118,6 +117,8 @@ def run_script(session: Any, i: dict) -> dict:
 
 def _merge_extra_cmd(i: dict, text: str) -> None:
     """``$CM_SCRIPT_EXTRA_CMD``: more flags, parsed like the command line; given flags win."""
+    import shlex
+
     from cmcore.grammar import parse_cli
 
     extra = parse_cli(["x", "y", *shlex.split(text)])

@@ -21,15 +21,55 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cmcore.compat import utils as cutils
-from cmcore.compat.shims import SessionLogger
 from cmcore.errors import GENERIC, NOT_FOUND, SCRIPT_FAILED, CMError
-from cmcore.script.customize_api import call_hook, load_customize, os_info
 from cmcore.script.dialect import CM, DIALECTS, MLC, Dialect
-from cmcore.script.native import run_native_script, select_native_script
 
 if TYPE_CHECKING:  # pragma: no cover
     from cmcore.session import Session
+
+
+# The helpers below need the compat shims, the customize loader and the native runner. They
+# are imported on first use: a cached run never calls a helper, and must not pay for them.
+def _cutils() -> Any:
+    from cmcore.compat import utils
+
+    return utils
+
+
+def call_hook(*args: Any, **kwargs: Any) -> Any:
+    from cmcore.script.customize_api import call_hook as impl
+
+    return impl(*args, **kwargs)
+
+
+def load_customize(*args: Any, **kwargs: Any) -> Any:
+    from cmcore.script.customize_api import load_customize as impl
+
+    return impl(*args, **kwargs)
+
+
+def os_info(*args: Any, **kwargs: Any) -> Any:
+    from cmcore.script.customize_api import os_info as impl
+
+    return impl(*args, **kwargs)
+
+
+def run_native_script(*args: Any, **kwargs: Any) -> Any:
+    from cmcore.script.native import run_native_script as impl
+
+    return impl(*args, **kwargs)
+
+
+def select_native_script(*args: Any, **kwargs: Any) -> Any:
+    from cmcore.script.native import select_native_script as impl
+
+    return impl(*args, **kwargs)
+
+
+def SessionLogger(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - keeps the class-like name
+    from cmcore.compat.shims import SessionLogger as impl
+
+    return impl(*args, **kwargs)
 
 # Suffixes tried after a file name, so that "python3" also finds "python3.11" (§3.10).
 _SUFFIXES = ["", ".N", ".NN", "-N", "-NN", "N", "NN", "N.N", "NN.N", "NN.NN"]
@@ -55,7 +95,7 @@ class _APIHandle:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self.utils = cutils
+        self.utils = _cutils()
         self.logger = SessionLogger(session)
 
     def access(self, i: dict | str | list) -> dict:
@@ -98,7 +138,7 @@ def version_ok(version: str, env: dict, dialect: Dialect) -> tuple[bool, str]:
         return True, ""
     if not version:
         return False, "its version was not detected"
-    cmp = cutils.compare_version_strings
+    cmp = _cutils().compare_version_strings
     if exact and cmp(version, exact) != 0:
         return False, f"version {version} != {exact}"
     if vmin and cmp(version, vmin) < 0:
@@ -139,7 +179,7 @@ class ScriptHelpers:
         return _APIHandle(self.session)
 
     @property
-    def logger(self) -> SessionLogger:
+    def logger(self) -> Any:
         """``automation.logger``: the session log with the ``logging.Logger`` method names."""
         return SessionLogger(self.session)
 
@@ -279,7 +319,7 @@ class ScriptHelpers:
             if tmp_path:
                 paths = [p for p in tmp_path.split(sep) if p]
                 missing = [p for p in paths if not os.path.isdir(p)]
-                if missing and not cutils.is_true(env.get(dialect.tmp("PATH_IGNORE_NON_EXISTANT"), "")):
+                if missing and not _cutils().is_true(env.get(dialect.tmp("PATH_IGNORE_NON_EXISTANT"), "")):
                     return {"return": GENERIC, "error": f"path {missing[0]} (given with --path) does not exist"}
                 paths = [p for p in paths if os.path.isdir(p)]
             else:
@@ -333,7 +373,7 @@ class ScriptHelpers:
         env_key = i.get("env_key", "")
         file_name = i.get("file_name", "tmp-ver.out")
         group = int(i.get("group_number", 1))
-        r = cutils.load_txt(file_name, match_text=i["match_text"], fail_if_no_match="version was not detected")
+        r = _cutils().load_txt(file_name, match_text=i["match_text"], fail_if_no_match="version was not detected")
         if r["return"] > 0:
             return r
         try:
@@ -388,7 +428,7 @@ class ScriptHelpers:
                     "error": f"native script {script} failed with exit code {res.returncode} (log: {res.log_path})"}
         env.update(res.env_out)
         if res.state_out:
-            cutils.merge_dicts({"dict1": state, "dict2": res.state_out, "append_lists": True, "append_unique": True})
+            _cutils().merge_dicts({"dict1": state, "dict2": res.state_out, "append_lists": True, "append_unique": True})
         out: dict = {"return": 0, "returncode": 0, "log_path": str(res.log_path)}
         if i.get("detect_version"):
             module = load_customize(Path(rsi["path"]), dialect)
@@ -414,7 +454,7 @@ class ScriptHelpers:
                     continue
                 p = _resolve_placeholders(copy.deepcopy(patch), env)
                 tags = p.pop("tags", None)
-                cutils.merge_dicts({"dict1": dep, "dict2": p, "append_lists": True, "append_unique": True})
+                _cutils().merge_dicts({"dict1": dep, "dict2": p, "append_lists": True, "append_unique": True})
                 if tags:
                     old = [t.strip() for t in str(dep.get("tags", "")).split(",") if t.strip()]
                     new = tags if isinstance(tags, list) else str(tags).split(",")
@@ -438,7 +478,7 @@ class ScriptHelpers:
     def find_file_back(self, i: dict) -> dict:
         """The nearest folder at or above ``path`` that holds ``file_name`` → ``found_path``
         (``""`` when there is none)."""
-        r = cutils.find_file_in_dir_and_above(i["file_name"], i.get("path", ""))
+        r = _cutils().find_file_in_dir_and_above(i["file_name"], i.get("path", ""))
         return {"return": 0, "found_path": r.get("path", "") if r["return"] == 0 else ""}
 
     @_helper

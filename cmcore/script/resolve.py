@@ -16,7 +16,6 @@ from cmcore.errors import GENERIC, NOT_FOUND, CMError
 from cmcore.script import variations as V
 from cmcore.script.context import RunContext
 from cmcore.script.tagquery import ScriptQuery
-from cmcore.suggest import close_matches
 
 
 def sort_key(a: Any) -> tuple:
@@ -55,6 +54,8 @@ def _no_script_error(session: Any, query: ScriptQuery) -> CMError:
     hints: list[str] = []
     for t in asked:
         if t not in words:
+            from cmcore.suggest import close_matches
+
             hints.extend(m for m in close_matches(t, words) if m not in hints)
     hint = ("; did you mean " + " or ".join(f'"{h}"' for h in hints[:3]) + "?") if hints else ""
     what = []

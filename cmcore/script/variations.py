@@ -18,7 +18,6 @@ from typing import Any
 
 from cmcore.errors import GENERIC, MALFORMED, NOT_FOUND, CMError
 from cmcore.script.flags import is_true
-from cmcore.suggest import close_matches
 
 
 @dataclass
@@ -105,6 +104,8 @@ def describe_available(variations: dict) -> str:
 def unknown_error(variations: dict, bad: list[str], script: str) -> CMError:
     """Error 16 for variations a script does not have, with did-you-mean over its variations."""
     cands = [k for k in _singles(variations or {}) if not k.endswith(".#")]
+    from cmcore.suggest import close_matches
+
     close = close_matches(bad[0], cands)
     hint = ("; did you mean " + " or ".join(f'"_{x}"' for x in close) + "?") if close else ""
     shown = ", ".join(f"_{b}" for b in bad)

@@ -10,12 +10,14 @@ device" (useful to test the other device plugins alone).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cm_hw_cpu import cpuinfo, flops
 from cmcore import hookimpl
 from cmcore import hwprobe as _probe
 from cmcore.types import Component, Device, InstallPlan
+
+if TYPE_CHECKING:  # the probes are imported inside the hooks: loading the plugin stays cheap
+    from cm_hw_cpu import cpuinfo
 
 KIND = "cpu"
 
@@ -29,6 +31,8 @@ def _device_from_info(info: cpuinfo.CPUInfo, source: str) -> Device:
         "max_ghz": round(info.max_ghz, 3) if info.max_ghz else None,
         "isa": list(info.flags),
     }
+    from cm_hw_cpu import flops
+
     caps.update(flops.estimate(info.cores, info.max_ghz, info.flags, info.vendor, info.family))
     return Device(kind=KIND, name="cpu:0", vendor=info.vendor, model=info.model, index=0,
                   memory_bytes=info.memory_bytes, capabilities=caps, source=source)
@@ -40,6 +44,8 @@ def _from_override(session: Any, value: str) -> Device:
     cores = _probe.to_int(x.get("cores"), threads or 8)
     mem_gb = _probe.to_float(x.get("memory_gb"), 16.0)
     isa = [f.strip().lower() for f in x.get("isa", "avx2,fma").split(",") if f.strip()]
+    from cm_hw_cpu import cpuinfo
+
     info = cpuinfo.CPUInfo(
         arch=x.get("arch", "x86_64"), vendor=x.get("vendor", "GenuineIntel"), model=value,
         sockets=_probe.to_int(x.get("sockets"), 1), cores=cores, threads=threads or cores,
@@ -57,6 +63,8 @@ def detect(session: Any) -> list[Device]:
 
     def probe() -> list[Device]:
         try:
+            from cm_hw_cpu import cpuinfo
+
             info = cpuinfo.read_host(_probe.probe_timeout(session))
         except Exception:  # a probe must never take the caller down
             return []

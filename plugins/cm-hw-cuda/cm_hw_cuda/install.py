@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 from cmcore.types import InstallPlan
@@ -28,6 +27,8 @@ def os_release(text: str | None = None) -> dict[str, str]:
 def driver_plan(system: str | None = None, machine: str | None = None,
                 release: dict[str, str] | None = None) -> InstallPlan:
     """An InstallPlan for the NVIDIA driver on this OS (``automatic=False``)."""
+    import platform
+
     system = system or platform.system()
     machine = (machine or platform.machine()).lower()
     if system != "Linux":

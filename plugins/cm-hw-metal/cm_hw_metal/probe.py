@@ -4,7 +4,6 @@ the GPU core count and Metal family; each with a timeout."""
 from __future__ import annotations
 
 import json
-import platform
 from typing import Any
 
 from cmcore.hwprobe import run_probe
@@ -12,6 +11,8 @@ from cmcore.hwprobe import run_probe
 
 def is_apple_silicon(system: str | None = None, machine: str | None = None) -> bool:
     """macOS on an arm64 Mac (Intel Macs are not covered by this plugin)."""
+    import platform
+
     return (system or platform.system()) == "Darwin" and (machine or platform.machine()).lower() == "arm64"
 
 
@@ -39,6 +40,8 @@ def parse_displays(text: str) -> dict[str, Any]:
 
 def query(timeout: float) -> dict[str, Any]:
     """Chip, memory, macOS version and GPU details; missing pieces are left out."""
+    import platform
+
     out: dict[str, Any] = {"macos_version": platform.mac_ver()[0] or None}
     chip = run_probe(["sysctl", "-n", "machdep.cpu.brand_string"], timeout)
     if chip:

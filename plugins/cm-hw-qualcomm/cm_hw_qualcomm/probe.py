@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import platform
 import re
 from pathlib import Path
 from typing import Any
@@ -86,6 +85,8 @@ def sdk_info(root: str | None) -> dict[str, Any] | None:
 def on_device_htp(system: str | None = None, machine: str | None = None,
                   processor: str | None = None, nodes: tuple[str, ...] = FASTRPC_NODES) -> bool:
     """Is this machine itself a Snapdragon with a Hexagon NPU?"""
+    import platform
+
     system = system or platform.system()
     if system == "Windows":
         machine = (machine or platform.machine()).lower()
