@@ -25,9 +25,14 @@ def predictions(path: str | Path) -> dict[int, int]:
 
 
 def top1(path: str | Path, labels: Sequence[int]) -> dict[str, Any]:
-    """Top-1 accuracy of the logged predictions against ``labels`` (indexed by qsl_idx)."""
+    """Top-1 accuracy of the logged predictions against ``labels`` (indexed by qsl_idx).
+
+    A label below 0 marks a sample with no known class (our sanity photos): it was run, but it
+    is left out of the accuracy and counted as ``unlabelled``.
+    """
     pred = predictions(path)
-    good = sum(1 for i, p in pred.items() if 0 <= i < len(labels) and int(labels[i]) == p)
-    n = len(pred)
+    scored = {i: p for i, p in pred.items() if 0 <= i < len(labels) and int(labels[i]) >= 0}
+    good = sum(1 for i, p in scored.items() if int(labels[i]) == p)
+    n = len(scored)
     return {"accuracy": (good / n) if n else 0.0, "good": good, "total": n,
-            "missing": max(0, len(labels) - n)}
+            "unlabelled": len(pred) - n, "missing": max(0, len(labels) - len(pred))}

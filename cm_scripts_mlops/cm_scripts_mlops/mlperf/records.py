@@ -87,4 +87,5 @@ def flat_result(out_dir: str | Path, *, scenario: str, mode: str, info: dict[str
         res["accuracy"] = accuracy.get("accuracy")
         res["accuracy_good"] = accuracy.get("good")
         res["accuracy_total"] = accuracy.get("total")
+        res["accuracy_unlabelled"] = accuracy.get("unlabelled", 0)
     return res
