@@ -24,6 +24,7 @@ Plurals and longer words are not secrets: ``MAX_TOKENS``, ``CM_TOKENIZER``, ``NE
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -59,12 +60,16 @@ def _words(name: str) -> list[str]:
     return [w for w in _WORD_SPLIT.split(name.lstrip("+").strip().lower()) if w]
 
 
+#: Names that end like a secret but are not: the shell's working directories.
+NOT_SECRET_NAMES = frozenset({"pwd", "oldpwd"})
+
+
 def is_secret_key(name: object) -> bool:
     """True when an env key or input flag named ``name`` holds a secret (see the module rule)."""
     if not isinstance(name, str):
         return False
     words = _words(name)
-    if not words:
+    if not words or "_".join(words) in NOT_SECRET_NAMES:
         return False
     last = words[-1]
     if last in SECRET_WORDS:
@@ -147,10 +152,14 @@ class Redactor:
         return frozenset(self._values)
 
     def add(self, value: Any) -> None:
-        """Record a secret value (strings, numbers and lists of them; empty values are ignored)."""
+        """Record a secret value (strings, numbers and lists of them; empty values are ignored).
+
+        A value that names an existing file or folder is not recorded: no token is a path,
+        and masking a path inside the values a run keeps (cache state) would corrupt them.
+        """
         for v in _secret_values(value):
             v = v.strip()
-            if v:
+            if v and not (v.startswith(("/", "~", ".")) and os.path.exists(os.path.expanduser(v))):
                 self._values.add(v)
 
     def observe(self, mapping: Mapping[str, Any]) -> Redactor:

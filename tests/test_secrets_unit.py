@@ -95,3 +95,14 @@ def test_stream_redactor_masks_secrets_split_across_chunks() -> None:
 def test_stream_redactor_without_secrets_passes_through() -> None:
     s = Redactor().stream()
     assert s.feed(b"abc") == b"abc" and s.flush() == b""
+
+
+def test_working_directory_variables_are_not_secrets(tmp_path):
+    from cmcore.secrets import Redactor, is_secret_key
+
+    assert not is_secret_key("PWD") and not is_secret_key("OLDPWD")
+    assert is_secret_key("DB_PWD")  # a password abbreviated after a prefix still is one
+    red = Redactor().observe({"PWD": str(tmp_path), "MY_TOKEN": str(tmp_path)})
+    # neither the working directory nor any existing path is ever masked in kept values
+    assert red.values == frozenset()
+    assert red.text(f"cd {tmp_path}/x") == f"cd {tmp_path}/x"
