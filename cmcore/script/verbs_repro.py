@@ -98,7 +98,9 @@ class ReproVerbs:
                           GENERIC, dockerfile=path)
         for cmd in (build, docker_run_command(plan, image)):
             self.session.log.info(cmd)
-            rc = subprocess.call(cmd, shell=True)
+            import shlex
+
+            rc = subprocess.call(shlex.split(cmd))  # the commands are built quoted; no shell needed
             if rc != 0:
                 raise CMError(f"`{cmd}` failed with exit code {rc}", 2, dockerfile=path)
         return result
