@@ -163,3 +163,13 @@ def test_compiler_version_parsing():
     env = compilers.compiler_env("GCC", "/usr/bin/gcc", "/usr/bin/g++", "12.2.0")
     assert env["CM_C_COMPILER_BIN"] == "gcc" and env["CM_CXX_COMPILER_WITH_PATH"] == "/usr/bin/g++"
     assert env["+PATH"] == ["/usr/bin"]
+
+
+def test_local_versions_satisfy_a_public_request():
+    from cm_scripts_mlops.lib.common import version_ok
+
+    assert version_ok("2.13.0+cpu", {"CM_VERSION": "2.13.0"}) is None
+    assert version_ok("2.13.0+cpu", {"CM_VERSION": "2.13.0+cpu"}) is None
+    assert version_ok("2.13.0+cu121", {"CM_VERSION": "2.13.0+cpu"}) is not None
+    assert version_ok("2.13.0+cpu", {"CM_VERSION_MIN": "2.13", "CM_VERSION_MAX": "2.13.0"}) is None
+    assert version_ok("2.12.1+cpu", {"CM_VERSION_MIN": "2.13"}) is not None

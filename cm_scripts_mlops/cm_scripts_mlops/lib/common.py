@@ -60,11 +60,12 @@ def version_ok(version: str, env: dict, prefix: str = "CM_") -> str | None:
     want = str(env.get(f"{prefix}VERSION", "") or "")
     vmin = str(env.get(f"{prefix}VERSION_MIN", "") or "")
     vmax = str(env.get(f"{prefix}VERSION_MAX", "") or "")
-    if want and compare_versions(version, want) != 0:
+    public = str(version).split("+", 1)[0]  # PEP 440: "2.13.0+cpu" satisfies a request for 2.13.0
+    if want and compare_versions(version if "+" in want else public, want) != 0:
         return f"version {version} is not the requested {want}"
-    if vmin and compare_versions(version, vmin) < 0:
+    if vmin and compare_versions(public, vmin) < 0:
         return f"version {version} is below the minimum {vmin}"
-    if vmax and compare_versions(version, vmax) > 0:
+    if vmax and compare_versions(public, vmax) > 0:
         return f"version {version} is above the maximum {vmax}"
     return None
 
