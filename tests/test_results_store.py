@@ -73,3 +73,15 @@ def test_rm_results_by_tags(cm_session: Any) -> None:
     assert r["return"] == 0 and len(r["deleted_list"]) == 1
     left = cm_session.access({"action": "show", "automation": "results"})["results"]
     assert [x["backend"] for x in left] == ["onnxruntime"]
+
+
+def test_recorded_inputs_and_results_carry_no_secret(cm_session):
+    from cmcore.results import record_result
+
+    art = record_result(cm_session, {"samples_per_second": 10.0, "note": "url https://u:hunter2-pass@x/y"},
+                        tags=["sec"], inputs={"model": "digits", "hf_token": "hf_SECRETvalue123",
+                                              "env": {"MY_API_TOKEN": "tok-98765"}})
+    text = (art.path / "inputs.json").read_text() + (art.path / "result.json").read_text()
+    for secret in ("hf_SECRETvalue123", "tok-98765", "hunter2-pass"):
+        assert secret not in text
+    assert "digits" in text

@@ -67,7 +67,10 @@ def record_result(session: Session, result: Mapping[str, Any], *, tags: Iterable
         p = Path(rel)
         if p.is_absolute() or ".." in p.parts:
             raise CMError(f"result file name {rel!r} must be relative, without '..'", MALFORMED)
-    flat = flatten(result)
+    red = getattr(session, "redactor", None)  # results, reports and sinks never carry a secret
+    flat = flatten(red.data(dict(result)) if red is not None else result)
+    if inputs is not None and red is not None:
+        inputs = red.data(dict(inputs))
     flat.setdefault("recorded_at", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     tag_list = sorted({str(t).strip() for t in tags if str(t).strip()} | {"result"})
     art = session.db.add(AUTOMATION, alias, meta={"result": flat}, tags=tag_list)
