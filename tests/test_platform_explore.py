@@ -118,9 +118,9 @@ def test_real_budgeted_search_respects_the_budget(real_session, tmp_path) -> Non
     full = explore(real_session, flags)
     runs = len(real_session.db.search("result", None, ["mlperf"]))
     budget = explore(real_session, {**flags, "budget_runs": "4", "report_dir": str(tmp_path / "b")})
-    assert budget["method"] == "coordinate-descent" and budget["evaluations"] == 4 < full["grid_size"] == 6
+    assert budget["method"] == "neighbourhood" and budget["evaluations"] == 4 < full["grid_size"] == 6
     assert len(real_session.db.search("result", None, ["mlperf"])) == runs  # nothing re-ran
     ok = [r for r in budget["rows"] if r["status"] == "ok"]
     assert budget["best"] is max(ok, key=lambda r: r["samples_per_second"])
     data = json.loads((Path(budget["result_path"]) / "result.json").read_text())
-    assert data["method"] == "coordinate-descent" and data["points"] == budget["evaluations"]
+    assert data["method"] == "neighbourhood" and data["points"] == budget["evaluations"]

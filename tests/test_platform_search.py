@@ -10,7 +10,7 @@ import pytest
 from cmcore.errors import CMError
 from cmcore.platform.constraints import parse_constraints
 from cmcore.platform.pareto import recommend
-from cmcore.platform.search import Dimension, coordinate_descent, exhaustive, grid_points
+from cmcore.platform.search import Dimension, budgeted_search, exhaustive, grid_points
 
 DIMS = [
     # device and backend form one choice: only pairs where the backend drives the device exist
@@ -66,7 +66,7 @@ def test_budgeted_search_is_within_5_percent_of_the_exhaustive_optimum(seed: int
     optimum = full.best["samples_per_second"]
     evaluate_many, calls = synthetic(seed)
     budget = 60
-    found = coordinate_descent(DIMS, evaluate_many, _score(cons), budget=budget,
+    found = budgeted_search(DIMS, evaluate_many, _score(cons), budget=budget,
                                seed={"target": "onnxruntime@cuda:0", "threads": 4, "batch": 8})
     assert found.best is not None
     assert found.best["samples_per_second"] >= 0.95 * optimum, (found.trace, full.best, found.best)
@@ -78,10 +78,10 @@ def test_budgeted_search_is_within_5_percent_of_the_exhaustive_optimum(seed: int
 
 def test_budget_is_a_hard_limit_and_nearest_values_go_first() -> None:
     evaluate_many, calls = synthetic(1)
-    found = coordinate_descent(DIMS, evaluate_many, _score([]), budget=5, seed={"threads": 4, "batch": 8})
+    found = budgeted_search(DIMS, evaluate_many, _score([]), budget=5, seed={"threads": 4, "batch": 8})
     assert found.evaluations == len(calls) == 5
     with pytest.raises(CMError, match="at least 1"):
-        coordinate_descent(DIMS, evaluate_many, _score([]), budget=0)
+        budgeted_search(DIMS, evaluate_many, _score([]), budget=0)
 
 
 def test_exhaustive_with_nothing_feasible_has_no_best() -> None:

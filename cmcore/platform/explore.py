@@ -27,7 +27,7 @@ from cmcore.platform.metrics import METRICS, OBJECTIVES, derive, energy_readable
 from cmcore.platform.pareto import pareto_front, recommend
 from cmcore.platform.plot import png
 from cmcore.platform.progress import Progress
-from cmcore.platform.search import coordinate_descent, exhaustive
+from cmcore.platform.search import budgeted_search, exhaustive
 from cmcore.platform.space import build_space
 from cmcore.refs import gen_uid
 
@@ -169,7 +169,7 @@ def explore(session: Any, i: dict[str, Any]) -> dict[str, Any]:
 
     with runner.bar:
         if opts["budget"] and opts["budget"] < space.size:
-            found = coordinate_descent(space.dims, runner, objective_score, opts["budget"], seed=space.seed)
+            found = budgeted_search(space.dims, runner, objective_score, opts["budget"], seed=space.seed)
         else:
             found = exhaustive(space.dims, runner, objective_score)
     rows = found.rows
