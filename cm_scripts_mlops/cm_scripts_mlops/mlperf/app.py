@@ -43,18 +43,44 @@ def _choice(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
 
 def parse_inputs(env: dict) -> dict[str, Any]:
     """The run's parameters from the script env, checked (one-line CMError on bad input)."""
+    model_path = str(env.get("CM_MLPERF_MODEL_PATH") or "").strip()
+    mode = _choice(str(env.get("CM_MLPERF_MODE") or "performance"), MODES, "mode")
+    if model_path:
+        if str(env.get("CM_MLPERF_MODEL") or "").strip():
+            raise CMError("use --model (a named model with its data set) or --model_path (any ONNX model, "
+                          "no data set), not both", GENERIC)
+        if mode == "accuracy":
+            raise CMError("--mode=accuracy needs a data set, and a --model_path model has none: "
+                          "use --mode=performance", GENERIC)
+        model_path = os.path.abspath(os.path.expanduser(model_path))
+        if not Path(model_path).is_file():
+            raise CMError(f"model file {model_path} not found", NOT_FOUND)
+        model = Path(model_path).name
+    else:
+        model = _choice(str(env.get("CM_MLPERF_MODEL") or "digits"), models.names(), "model")
+    batch_asked = _opt_int(env, "CM_MLPERF_BATCH_SIZE")
     p: dict[str, Any] = {
-        "model": _choice(str(env.get("CM_MLPERF_MODEL") or "digits"), models.names(), "model"),
+        "model": model,
+        "model_path": model_path,
         "scenario": _choice(str(env.get("CM_MLPERF_SCENARIO") or "Offline"), SCENARIOS, "scenario"),
-        "mode": _choice(str(env.get("CM_MLPERF_MODE") or "performance"), MODES, "mode"),
+        "mode": mode,
         "backend": str(env.get("CM_MLPERF_BACKEND") or "onnxruntime"),
         "device": str(env.get("CM_MLPERF_DEVICE") or "cpu"),
         "precision": _choice(str(env.get("CM_MLPERF_PRECISION") or "fp32"), ("fp32", "int8"), "precision"),
         "threads": _opt_int(env, "CM_MLPERF_THREADS") or 0,
-        "batch": _opt_int(env, "CM_MLPERF_BATCH_SIZE") or 1,
+        "batch": batch_asked or 1,
+        "batch_asked": batch_asked or None,
+        "input_shapes": str(env.get("CM_MLPERF_INPUT_SHAPES") or "").strip(),
+        "qsl_size": _opt_int(env, "CM_MLPERF_QSL_SIZE"),
+        "seed": _opt_int(env, "CM_MLPERF_SEED") or 0,
     }
+    if not model_path:
+        for key, flag in (("CM_MLPERF_INPUT_SHAPES", "--input_shapes"), ("CM_MLPERF_QSL_SIZE", "--qsl_size")):
+            if str(env.get(key) or "").strip():
+                raise CMError(f"{flag} is for --model_path models (generated inputs); {model} has its data set",
+                              GENERIC)
     p["settings"] = userconf.RunSettings(
-        scenario=p["scenario"], model=p["model"],
+        scenario=p["scenario"], model="*" if model_path else model,
         target_qps=_opt_float(env, "CM_MLPERF_TARGET_QPS"),
         target_latency_ms=_opt_float(env, "CM_MLPERF_TARGET_LATENCY"),
         test_query_count=_opt_int(env, "CM_MLPERF_TEST_QUERY_COUNT"),
@@ -102,6 +128,52 @@ def get_model_and_data(session: Any, p: dict, env: dict) -> tuple[dict, dict]:
     return menv, denv
 
 
+def _named_model(session: Any, env: dict, p: dict, device: dict, work: Path,
+                 opts: dict[str, Any]) -> tuple[TestSpec, dict[str, Any]]:
+    """A named model (digits, efficientnet-lite0, resnet50) and its data set."""
+    menv, denv = get_model_and_data(session, p, env)
+    spec = TestSpec(python=env["CM_PYTHON_BIN_WITH_PATH"], model_path=menv["CM_ML_MODEL_FILE_WITH_PATH"],
+                    model_name=p["model"], dataset=denv["CM_DATASET_DATA_FILE"],
+                    labels=read_labels(denv["CM_DATASET_LABELS_FILE"]), scenario=p["scenario"], mode=p["mode"],
+                    work_dir=work, backend=p["backend"], device=device, options=opts, batch_size=p["batch"],
+                    label_offset=int(menv.get("CM_ML_MODEL_LABEL_OFFSET") or 0), settings=p["settings"])
+    extra = {"result": {"dataset": denv.get("CM_DATASET_NAME", ""),
+                        "dataset_size": int(denv.get("CM_DATASET_SIZE") or len(spec.labels))},
+             "inputs": {"model_file": spec.model_path, "dataset_file": spec.dataset},
+             "tags": [p["model"]], "stack": {}}
+    return spec, extra
+
+
+def _any_model(session: Any, env: dict, p: dict, device: dict, work: Path,
+               opts: dict[str, Any]) -> tuple[TestSpec, dict[str, Any]]:
+    """Any ONNX model (``--model_path``): its inputs generated from its signature (:mod:`.anymodel`)."""
+    from cm_scripts_mlops.mlperf import anymodel
+
+    python = env["CM_PYTHON_BIN_WITH_PATH"]
+    ident = anymodel.model_identity(p["model_path"])
+    plan = anymodel.plan_inputs(anymodel.read_signature(python, p["model_path"], work), p["input_shapes"],
+                                p["batch_asked"])
+    if plan.notice():
+        print(plan.notice())
+    count = anymodel.qsl_size(plan, p["qsl_size"])
+    data = anymodel.write_qsl(python, plan, count, p["seed"], work)
+    p["batch"] = plan.batch
+    if p["precision"] == "int8" and p["backend"] == "onnxruntime":
+        opts["precision"] = "int8"
+    spec = TestSpec(python=python, model_path=p["model_path"], model_name=ident["conf_name"], dataset=str(data),
+                    labels=[], scenario=p["scenario"], mode=p["mode"], work_dir=work, backend=p["backend"],
+                    device=device, options=opts, batch_size=plan.batch, settings=p["settings"],
+                    inputs=[i["name"] for i in plan.inputs], synthetic=True, pad_batch=plan.fixed_batch)
+    extra = {"result": {"model_path": p["model_path"], "dataset": "synthetic", "dataset_size": count,
+                        "seed": p["seed"], "input_signature": plan.declared(), "defaulted_dims": ",".join(plan.defaulted),
+                        "accuracy": None, "accuracy_note": "no data set"},
+             "inputs": {"model_file": p["model_path"], "model_sha256": ident["sha256"],
+                        "input_signature": plan.signature()},
+             "tags": ["any-model", ident["conf_name"]],
+             "stack": {"model_sha256": ident["sha256"], "input_shapes": plan.used()}}
+    return spec, extra
+
+
 def run(session: Any, env: dict) -> dict[str, Any]:
     """The whole app; returns the env keys to export."""
     import cmcore
@@ -109,38 +181,33 @@ def run(session: Any, env: dict) -> dict[str, Any]:
 
     p = parse_inputs(env)
     device = resolve_device(session, p["device"])
-    menv, denv = get_model_and_data(session, p, env)
     opts: dict[str, Any] = {}
     if p["threads"] and p["backend"] == "onnxruntime":
         opts["intra_op_threads"] = p["threads"]
     work = Path(session.home) / "tmp" / "mlperf" / os.urandom(6).hex()
     work.mkdir(parents=True, exist_ok=True)
-    stack = {"model": p["model"], "backend": p["backend"], "device": device["name"], "device_kind": device["kind"],
-             "device_model": device.get("model", ""), "precision": p["precision"], "threads": p["threads"],
-             "batch": p["batch"], "cmcore_version": cmcore.__version__}
-    spec = TestSpec(python=env["CM_PYTHON_BIN_WITH_PATH"], model_path=menv["CM_ML_MODEL_FILE_WITH_PATH"],
-                    model_name=p["model"], dataset=denv["CM_DATASET_DATA_FILE"],
-                    labels=read_labels(denv["CM_DATASET_LABELS_FILE"]), scenario=p["scenario"], mode=p["mode"],
-                    work_dir=work, backend=p["backend"], device=device, options=opts, batch_size=p["batch"],
-                    label_offset=int(menv.get("CM_ML_MODEL_LABEL_OFFSET") or 0), settings=p["settings"])
     try:
+        make = _any_model if p["model_path"] else _named_model
+        spec, extra = make(session, env, p, device, work, opts)
+        stack = {"model": p["model"], "backend": p["backend"], "device": device["name"],
+                 "device_kind": device["kind"], "device_model": device.get("model", ""),
+                 "precision": p["precision"], "threads": p["threads"], "batch": p["batch"],
+                 "cmcore_version": cmcore.__version__, **extra["stack"]}
         out = run_test(spec, stack)
         res = out["result"]
-        res["dataset"] = denv.get("CM_DATASET_NAME", "")
-        res["dataset_size"] = int(denv.get("CM_DATASET_SIZE") or len(spec.labels))
+        res.update(extra["result"])
         files = {f"logs/{f.name}": f for f in out["out_dir"].iterdir() if f.is_file()
                  and f.name != "mlperf_log_trace.json"}
         files["user.conf"] = work / "user.conf"
         files["harness.log"] = work / "harness.log"
-        tags = ["mlperf", "mlperf-inference", p["model"], p["scenario"].lower(), p["mode"], p["backend"],
+        tags = ["mlperf", "mlperf-inference", *extra["tags"], p["scenario"].lower(), p["mode"], p["backend"],
                 device["kind"], p["precision"]]
         tags += [t for t in str(env.get("CM_MLPERF_RESULT_TAGS", "")).split(",") if t.strip()]
         versions = {"cmcore": cmcore.__version__, "engine": res.get("engine_version"),
                     "loadgen": res.get("loadgen_version"), "numpy": res.get("numpy_version")}
         inputs = {k: v for k, v in env.items() if k.startswith("CM_MLPERF_")}
         inputs["user_conf"] = (work / "user.conf").read_text()
-        inputs["model_file"] = spec.model_path
-        inputs["dataset_file"] = spec.dataset
+        inputs.update(extra["inputs"])
         art = record_result(session, res, tags=tags, inputs=inputs, devices=[device], versions=versions,
                             files=files)
     finally:

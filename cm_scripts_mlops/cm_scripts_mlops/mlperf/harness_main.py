@@ -5,7 +5,10 @@ directory (LoadGen reads stray config files from the cwd). CONFIG holds: ``backe
 (``onnxruntime`` | ``tensorrt``), ``device`` (a Device dict), ``options`` (backend options:
 threads, precision, ...), ``model_path``, ``dataset`` (an .npz with ``x`` and ``y``),
 ``scenario``, ``mode``, ``batch_size``, ``user_conf``, ``model_name``, ``output_dir``,
-``performance_sample_count``, ``label_offset`` (subtracted from the argmax: 1001-class models).
+``performance_sample_count``, ``label_offset`` (subtracted from the argmax: 1001-class models),
+and for generated inputs (:mod:`.synthetic`): ``inputs`` (the model's input names; the dataset
+then holds one array ``in<i>`` per input instead of ``x``), ``synthetic`` (outputs are not
+looked at) and ``pad_batch`` (the model fixes its batch size: a short batch is padded).
 
 The model is driven only through the backend interface (``load`` → ``predict`` →
 ``postprocess``); what the backend reports is written to ``OUTPUT_DIR/harness_info.json``.
@@ -47,11 +50,24 @@ class Harness:
         self.batch = max(1, int(cfg.get("batch_size") or 1))
         self.accuracy = cfg["mode"] == "accuracy"
         self.offset = int(cfg.get("label_offset") or 0)
+        self.synthetic = bool(cfg.get("synthetic"))
+        self.pad = bool(cfg.get("pad_batch"))
         self.inferences = 0
+        self.samples = 0
+
+    def take(self, idx: list[int]) -> Any:
+        """The batch of samples ``idx``: one array, or ``{input name: array}`` for several inputs."""
+        if self.pad and len(idx) < self.batch:
+            idx = idx + [idx[-1]] * (self.batch - len(idx))
+        if isinstance(self.x, dict):
+            return {name: arr[idx] for name, arr in self.x.items()}
+        return self.x[idx]
 
     def _infer(self, idx: list[int]) -> Any:
-        out = self.handle.predict(self.x[idx])
+        out = self.handle.predict(self.take(idx))
         self.inferences += 1
+        if self.synthetic:  # performance only: what the model computes is not checked
+            return None
         first = self.np.asarray(out[0])
         # models with an ArgMax output (MLPerf's resnet50_v1.onnx) give classes directly
         classes = first.reshape(-1) if first.ndim == 1 else self.np.argmax(first.reshape(first.shape[0], -1), axis=1)
@@ -65,6 +81,7 @@ class Harness:
         for start in range(0, len(samples), self.batch):
             chunk = samples[start:start + self.batch]
             preds = self._infer([s.index for s in chunk])
+            self.samples += len(chunk)
             if self.accuracy:
                 keep = np.ascontiguousarray(preds, dtype=np.int32)
                 base = keep.__array_interface__["data"][0]
@@ -109,8 +126,13 @@ def run(cfg: dict) -> dict:
     out_dir = Path(cfg["output_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     data = np.load(cfg["dataset"])
-    x = np.ascontiguousarray(data["x"])
-    count = int(x.shape[0])
+    x: Any
+    if cfg.get("inputs"):
+        x = {name: np.ascontiguousarray(data[f"in{k}"]) for k, name in enumerate(cfg["inputs"])}
+        count = int(next(iter(x.values())).shape[0])
+    else:
+        x = np.ascontiguousarray(data["x"])
+        count = int(x.shape[0])
     backend = make_backend(cfg["backend"])
     dev = cfg.get("device") or {"kind": "cpu", "name": "cpu:0"}
     device = Device(**{k: v for k, v in dev.items() if k in Device.__dataclass_fields__})
@@ -118,8 +140,8 @@ def run(cfg: dict) -> dict:
     handle = backend.load(cfg["model_path"], device, cfg.get("options") or {})
     load_s = time.perf_counter() - t0
     batch = max(1, int(cfg.get("batch_size") or 1))
-    handle.predict(x[:batch])  # warm-up: first-run allocations stay out of the measurement
     harness = Harness(cfg, handle, x)
+    handle.predict(harness.take(list(range(min(batch, count)))))  # warm-up: first-run allocations stay out
 
     scenario = cfg["scenario"]
     settings = lg.TestSettings()
@@ -159,7 +181,7 @@ def run(cfg: dict) -> dict:
     lg.DestroySUT(sut)
     info = dict(backend.postprocess(handle))
     info.update({"load_seconds": round(load_s, 4), "test_seconds": round(test_s, 4),
-                 "inference_calls": harness.inferences, "sample_count": count,
+                 "inference_calls": harness.inferences, "samples_completed": harness.samples, "sample_count": count,
                  "performance_sample_count": perf_count, "python": sys.executable,
                  "numpy_version": np.__version__, "loadgen_version": _dist_version("mlcommons-loadgen")})
     (out_dir / "harness_info.json").write_text(json.dumps(info, indent=2, default=str))

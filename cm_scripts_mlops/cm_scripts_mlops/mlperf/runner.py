@@ -38,6 +38,9 @@ class TestSpec:
     label_offset: int = 0
     settings: userconf.RunSettings | None = None
     timeout: float = 3600.0
+    inputs: list[str] = field(default_factory=list)  # several model inputs: dataset arrays in0, in1, ...
+    synthetic: bool = False          # generated inputs: no labels, outputs are not looked at
+    pad_batch: bool = False          # the model fixes its batch: pad a short last batch
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -73,7 +76,8 @@ def run_test(spec: TestSpec, stack: dict[str, Any] | None = None) -> dict[str, A
            "model_path": str(spec.model_path), "dataset": str(spec.dataset), "scenario": spec.scenario,
            "mode": spec.mode, "batch_size": spec.batch_size, "user_conf": str(conf),
            "model_name": spec.model_name, "output_dir": str(out_dir), "label_offset": spec.label_offset,
-           "performance_sample_count": settings.performance_sample_count or 0}
+           "performance_sample_count": settings.performance_sample_count or 0,
+           "inputs": list(spec.inputs), "synthetic": spec.synthetic, "pad_batch": spec.pad_batch}
     cfg_path = work / "harness.json"
     cfg_path.write_text(json.dumps(cfg, indent=2))
     cmd = [spec.python, "-m", "cm_scripts_mlops.mlperf.harness_main", str(cfg_path)]
