@@ -116,3 +116,16 @@ def test_appendix_errors(cm_session):
     assert r["return"] == 1 and "cm doc result UID" in r["error"]
     r = cm_session.access({"action": "doc", "automation": "result", "artifact": "0123456789abcdef"})
     assert r["return"] == 16
+
+
+def test_doc_never_writes_into_an_installed_collection(cm_session, tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.chdir(tmp_path)
+    [art] = cm_session.db.search("script", "get-python3")
+    assert str(art.repo.origin).startswith("package:")
+    before = hashlib.sha256((Path(art.path) / "README.md").read_bytes()).hexdigest()
+    r = cm_session.access({"action": "doc", "automation": "script", "artifact": "get-python3"})
+    assert r["return"] == 0, r.get("error")
+    assert r["paths"] == [str(tmp_path / "README-get-python3.md")]
+    assert hashlib.sha256((Path(art.path) / "README.md").read_bytes()).hexdigest() == before

@@ -160,7 +160,8 @@ class ReproVerbs:
     def doc(self, i: dict) -> dict:
         """``cm doc script NAME|TAGS [--output=FILE] [--print]`` or ``cm doc script --repo=NAME``.
 
-        A script's README goes to its folder (``README.md``) unless ``--output`` names a file;
+        A script's README goes to its folder (``README.md``) unless ``--output`` names a file; for a
+        script of a pip-installed collection it goes to ``./README-<alias>.md`` instead;
         a repository catalogue goes to ``--output`` or ``./<repo>-scripts.md``.
         """
         from pathlib import Path
@@ -195,7 +196,14 @@ class ReproVerbs:
             for art in found:
                 text = script_readme(self.session, art)
                 texts.append(text)
-                written.append(_write(Path(out) if out else Path(art.path) / "README.md", text, i))
+                if out:
+                    target = Path(out)
+                elif str(getattr(art.repo, "origin", "")).startswith("package:"):
+                    # a collection installed with pip is never written into: the README goes here
+                    target = Path.cwd() / f"README-{art.alias or art.uid}.md"
+                else:
+                    target = Path(art.path) / "README.md"
+                written.append(_write(target, text, i))
         return {"return": 0, "paths": [w for w in written if w], "text": "\n".join(texts)}
 
 
