@@ -1,8 +1,8 @@
 """The best-stack search: what ``cmr "explore mlperf inference"`` and ``make demo`` run.
 
 ``explore(session, i)`` takes the script's input (``model``, ``constraints``, ``objective``,
-``price_per_hour``, ``budget_runs``, ``executor``, ``address``, ``scenario``, ``threads``,
-``batch``, ``precision``, ``backends``, ``devices``, ``test_query_count``,
+``price_per_hour``, ``budget_runs``, ``executor``, ``address``, ``worker_home`` (Ray workers
+with a CM home of their own), ``scenario``, ``threads``, ``batch``, ``precision``, ``backends``, ``devices``, ``test_query_count``,
 ``min_duration_ms``, ``target_qps``) and returns the outcome: every measured row, the Pareto
 front, the recommendation with its reproduce command, and the report paths. Bad input fails
 before anything runs.
@@ -107,10 +107,13 @@ class _Runner:
         self.session, self.opts, self.executor, self.search_id = session, opts, executor, search_id
         self.bar = Progress(total, "explore")
         self.local = not getattr(self.executor, "parallel", False)
+        # the home workers use, made explicit: ours (same machine, same cache), unless the
+        # executor gives its workers their own (then their results are copied back: _adopt)
+        self.worker_home = None if getattr(self.executor, "worker_home", None) else str(session.home)
 
     def task(self, point: dict[str, Any]) -> dict[str, Any]:
         return {"point": point, "model": self.opts["model"], "scenario": self.opts["scenario"],
-                "settings": self.opts["settings"], "accuracy": True, "home": str(self.session.home)}
+                "settings": self.opts["settings"], "accuracy": True, "home": self.worker_home}
 
     def __call__(self, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
         tasks = [self.task(p) for p in points]
@@ -119,20 +122,32 @@ class _Runner:
             for t in tasks:  # in this process, so the bar moves point by point
                 rows.append(self._finish(pts.measure(self.session, t)))
             return rows
-        return [self._finish(self._adopt(r)) for r in self.executor.map(pts.measure_task, tasks)]
+        # points this store already holds are read here; with a worker home of its own, a worker
+        # would not find them
+        got: dict[int, dict[str, Any]] = {n: pts.measure(self.session, t) for n, t in enumerate(tasks)
+                                          if self.worker_home is None and pts.is_cached(self.session, t)}
+        ship = [n for n in range(len(tasks)) if n not in got]
+        for n, r in zip(ship, self.executor.map(pts.measure_task, [tasks[n] for n in ship]), strict=True):
+            got[n] = self._adopt(r)
+        return [self._finish(got[n]) for n in range(len(tasks))]
 
     def _adopt(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A worker with another CM home: copy its harness results into this store (same cache rules)."""
-        if row.get("worker_home") in (None, str(self.session.home)):
+        """A worker with another CM home (or host): copy its harness results into this store, tagged
+        with the same run keys, so this store's cache rules find them; already copied: reused."""
+        if row.get("worker_home") in (None, str(self.session.home)) and row.get("worker_host") in (
+                None, socket.gethostname()):
             return row
-        for kind, key in (("perf_result", "perf_key"), ("accuracy_result", None)):
+        for kind, key in (("perf_result", "perf_key"), ("accuracy_result", "accuracy_key")):
             data = row.pop(kind + "_data", None)
-            if data is None or not row.get(kind):
+            if data is None or not row.get(kind) or not row.get(key):
                 continue
-            tags = ["explore", "mlperf", f"worker-{row['worker_home']}"]
-            if key and row.get(key):
-                tags.append(f"explore-run-{row[key]}")
-            row[kind] = str(record_result(self.session, data, tags))
+            tag = f"explore-run-{row[key]}"
+            hits = find_results(self.session, [tag])
+            if hits:
+                row[kind] = str(hits[0][0])
+                continue
+            data = {**data, "copied_from": f"{row.get('worker_host')}:{row[kind]}"}
+            row[kind] = str(record_result(self.session, data, ["explore", "mlperf", "explore-copied", tag]))
         return row
 
     def _finish(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +173,7 @@ def explore(session: Any, i: dict[str, Any]) -> dict[str, Any]:
     opts = _options(i)
     space = build_space(session, scenario=opts["scenario"], threads=i.get("threads"), batch=i.get("batch"),
                         precision=i.get("precision"), backends=i.get("backends"), devices=i.get("devices"))
-    executor = get_executor(session, i.get("executor"), address=i.get("address"))
+    executor = get_executor(session, i.get("executor"), address=i.get("address"), worker_home=i.get("worker_home"))
     search_id = gen_uid()[:8]
     total = min(space.size, opts["budget"] or space.size)
     runner = _Runner(session, opts, executor, search_id, total)

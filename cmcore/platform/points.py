@@ -109,7 +109,7 @@ def measure(session: Any, task: dict[str, Any]) -> dict[str, Any]:
         cached = ["performance"] if perf["cached"] else []
         if task.get("accuracy", True):
             acc = _one_run(session, model, point, scenario, "accuracy", {})
-            row.update(accuracy=acc["result"].get("accuracy"), accuracy_result=acc["path"])
+            row.update(accuracy=acc["result"].get("accuracy"), accuracy_result=acc["path"], accuracy_key=acc["key"])
             cached += ["accuracy"] if acc["cached"] else []
         row["cached"] = ",".join(cached)
     except CMError as exc:
@@ -117,13 +117,27 @@ def measure(session: Any, task: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def is_cached(session: Any, task: dict[str, Any]) -> bool:
+    """Whether every harness run of this point is already in ``session``'s results store."""
+    modes = [("performance", dict(task.get("settings") or {}))] + ([("accuracy", {})] if task.get("accuracy", True)
+                                                                    else [])
+    return all(find_results(session, [f"explore-run-{run_key(task['model'], task['point'], task['scenario'], m, s)}"])
+               for m, s in modes)
+
+
 def measure_task(task: dict[str, Any]) -> dict[str, Any]:
-    """Executor entry point: measure in a session on ``task['home']`` (or the worker's default home)."""
+    """Executor entry point: measure in a session on ``task['home']`` (or the worker's default home).
+
+    The row says where it ran (``worker_home``, ``worker_host``) and carries the harness
+    results' data, so that a driver with another home can record them in its own store.
+    """
+    import socket
+
     from cmcore.session import Session
 
-    session = Session(task.get("home") or None)
+    session = Session(task.get("home") or None)  # None: the worker's own CM_HOME
     row = measure(session, task)
-    row["worker_home"] = str(session.home)
+    row["worker_home"], row["worker_host"] = str(session.home), socket.gethostname()
     for key in ("perf_result", "accuracy_result"):
         if row.get(key):
             try:

@@ -4,11 +4,15 @@
   Ray starts a private local instance, which is mostly useful for trying it out.
 * ``num_cpus``: CPUs each task reserves (default 1), so Ray never runs more points at once
   than the cluster has cores: timing points that fight for cores would be wrong.
+* ``worker_home``: the CM home the workers use, set as ``CM_HOME`` in each task's runtime
+  env. Without it, sweeps pass the driver's home explicitly in each task (the workers of a
+  cluster started on this machine share it); Ray workers otherwise see whatever ``CM_HOME``
+  the ``ray start`` shell had, which is why it is never left implicit.
 * Results come back in the order of the items; the driver records them into its own
   results store. A task that raises (a bug, a lost worker) is one CMError naming the item.
 
 Each worker runs its points with the same cache rules as the driver (``fn`` looks in the
-worker's CM home first; on one machine the workers share the driver's home).
+worker's CM home first); results made in another home are copied into the driver's store.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ class RayExecutor:
 
     parallel = True
 
-    def __init__(self, address: str | None = None, num_cpus: float | int | str = 1, **options: Any) -> None:
+    def __init__(self, address: str | None = None, num_cpus: float | int | str = 1,
+                 worker_home: str | None = None, **options: Any) -> None:
         self.address = address
         self.num_cpus = float(num_cpus)
+        self.worker_home = str(worker_home) if worker_home else None
         self.options = options
 
     def _connect(self) -> Any:
@@ -56,7 +62,10 @@ class RayExecutor:
         if not items:
             return []
         ray = self._connect()
-        remote = ray.remote(num_cpus=self.num_cpus, max_retries=0)(_call)
+        opts: dict[str, Any] = {"num_cpus": self.num_cpus, "max_retries": 0}
+        if self.worker_home:  # per task, so one driver can use clusters with different homes
+            opts["runtime_env"] = {"env_vars": {"CM_HOME": self.worker_home}}
+        remote = ray.remote(**opts)(_call)
         fn_ref = ray.put(fn)  # shipped once, not once per item
         refs = [remote.remote(fn_ref, item) for item in items]
         out = []
