@@ -244,3 +244,16 @@ def test_sink_flag_sends_the_result(any_session: Any, cm_register: Any, models: 
     assert plugin.got[-1][0] == env2["CM_MLPERF_RESULT_UID"] and plugin.got[-1][1]["model"] == "mlp.onnx"
     ok_app(any_session, model_path=str(models["mlp"]), test_query_count=20)
     assert len(plugin.got) == 2
+
+
+def test_sweep_passes_sink_to_each_harness_run(any_session: Any, cm_register: Any) -> None:
+    plugin = _SinkPlugin()
+    cm_register(plugin, name="anymodel-test-sink-sweep")
+    r = any_session.access({"action": "run", "automation": "script", "tags": "explore,mlperf,inference",
+                            "quiet": True, "model": "digits", "threads": "1", "batch": "1", "precision": "fp32",
+                            "backends": "onnxruntime", "devices": "cpu", "test_query_count": "40",
+                            "sink": "test-list-sink"})
+    assert r["return"] == 0, r.get("error")
+    modes = sorted(res.get("mode") for _, res in plugin.got if res.get("scenario"))
+    assert modes == ["accuracy", "performance"]  # the one point's two harness runs
+    assert "CM_RESULT_SINKS" not in any_session.env and "CM_RESULT_SINKS" not in os.environ

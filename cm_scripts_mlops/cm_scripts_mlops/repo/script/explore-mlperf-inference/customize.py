@@ -1,8 +1,33 @@
 """explore-mlperf-inference: the work is in cmcore.platform.explore (tested on its own)."""
 
+import os
+from contextlib import contextmanager
+
 KEYS = ("model", "constraints", "objective", "price_per_hour", "budget_runs", "executor", "address", "scenario",
         "threads", "batch", "precision", "backends", "devices", "test_query_count", "min_duration_ms",
         "target_qps", "report_dir")
+
+
+@contextmanager
+def _sinks(session, value):
+    """--sink: every harness result recorded meanwhile (each point's runs; a point read back from
+    the cache is not sent again) also goes to these sinks, through CM_RESULT_SINKS
+    (cmcore.ecosystem.sinks); workers started from this process inherit it."""
+    if not value:
+        yield
+        return
+    key = "CM_RESULT_SINKS"
+    before = session.env.get(key), os.environ.get(key)
+    merged = ",".join(x for x in (before[0], str(value)) if x)
+    session.env[key] = os.environ[key] = merged
+    try:
+        yield
+    finally:
+        for where, old in ((session.env, before[0]), (os.environ, before[1])):
+            if old is None:
+                where.pop(key, None)
+            else:
+                where[key] = old
 
 
 def preprocess(i):
@@ -13,8 +38,10 @@ def preprocess(i):
 
     env = i["env"]
     args = {k: env.get("CM_EXPLORE_" + k.upper()) for k in KEYS if env.get("CM_EXPLORE_" + k.upper()) not in (None, "")}
+    session = current()
     try:
-        outcome = explore(current(), args)
+        with _sinks(session, env.get("CM_EXPLORE_SINK")):
+            outcome = explore(session, args)
     except CMError as e:
         return {"return": e.code, "error": e.message}
     print(summary(outcome))
