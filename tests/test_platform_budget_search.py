@@ -15,7 +15,7 @@ TARGETS = ("onnxruntime@cpu:0", "onnxruntime@cuda:0", "tensorrt@cuda:0")
 
 
 def random_grid(rng: random.Random) -> list[Dimension]:
-    """A grid shaped like what ``build_space`` makes, of random size (8 to 126 points)."""
+    """A grid shaped like what ``build_space`` makes, of random size (8 to 144 points)."""
     while True:
         dims = [Dimension("target", tuple(TARGETS[: rng.randint(1, 3)])),
                 Dimension("precision", ("fp32", "int8")[: rng.randint(1, 2)]),
