@@ -3,8 +3,8 @@
 import os
 from contextlib import contextmanager
 
-KEYS = ("model", "constraints", "objective", "price_per_hour", "budget_runs", "executor", "address", "scenario",
-        "threads", "batch", "precision", "backends", "devices", "test_query_count", "min_duration_ms",
+KEYS = ("model", "constraints", "objective", "price_per_hour", "budget_runs", "executor", "address", "worker_home",
+        "scenario", "threads", "batch", "precision", "backends", "devices", "test_query_count", "min_duration_ms",
         "target_qps", "report_dir")
 
 
