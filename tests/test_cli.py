@@ -153,3 +153,13 @@ def test_cmr_is_run_script(monkeypatch):
     monkeypatch.setattr(cli, "main", lambda argv: seen.setdefault("argv", argv) and 0)
     cli.main_run_script(["get python3", "-j"])
     assert seen["argv"] == ["run", "script", "get python3", "-j"]
+
+
+def test_suggestions_among_many_candidates():
+    from cmcore.suggest import close_matches
+
+    many = [f"item-{i}" for i in range(5000)] + ["detect-os", "get-python3"]
+    assert close_matches("detect-oss", many) == ["detect-os"]
+    assert close_matches("get-pyhton3", many)[0] == "get-python3"
+    # a typo in the first letter is still found through the length window
+    assert "detect-os" in close_matches("xetect-os", many)

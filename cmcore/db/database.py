@@ -140,9 +140,11 @@ class Database:
         alias, uid = parse_ref(art_ref)
         yes, no = parse_tags(tags)
         out: list[Artifact] = []
+        self._searched: dict[str, Any] = {}  # the shards this search read, for its did-you-mean hints
         for r in self._select_repos(repo_ref):
             folder = str(r.content_path / auto)
             shard, metas = self.index.rows(folder)
+            self._searched[folder] = shard
             c = shard.cols
             names, aliases, uids, tagcol = c["name"], c["alias"], c["uid"], c["tags"]
             files, bases, errors = c["files"], c["has_base"], c["error"]
@@ -226,8 +228,11 @@ class Database:
         auto = self.automation_folder(automation)
         names: set[str] = set()
         known_tags: set[str] = set()
+        searched = getattr(self, "_searched", {})  # the search that found nothing just read these
         for r in self.repos():
-            c = self.index.rows(str(r.content_path / auto))[0].cols
+            folder = str(r.content_path / auto)
+            shard = searched.get(folder)
+            c = (shard if shard is not None else self.index.rows(folder)[0]).cols
             for k, name in enumerate(c["name"]):
                 if c["files"][k] and not c["error"][k]:
                     names.update(x for x in (c["alias"][k], name) if x)
