@@ -137,7 +137,7 @@ class _Runner:
         if row.get("worker_home") in (None, str(self.session.home)) and row.get("worker_host") in (
                 None, socket.gethostname()):
             return row
-        for kind, key in (("perf_result", "perf_key"), ("accuracy_result", "accuracy_key")):
+        for kind, key in (("perf_result", "perf_run"), ("accuracy_result", "accuracy_run")):
             data = row.pop(kind + "_data", None)
             if data is None or not row.get(kind) or not row.get(key):
                 continue

@@ -104,12 +104,13 @@ def measure(session: Any, task: dict[str, Any]) -> dict[str, Any]:
         perf = _one_run(session, model, point, scenario, "performance", settings)
         res = perf["result"]
         row.update({k: res.get(k) for k in PERF_KEYS})
-        row.update(perf_result=perf["path"], perf_key=perf["key"], energy_j=perf["energy_j"],
+        # run ids are stored as *_run: the secret redactor masks the values of fields named *_key
+        row.update(perf_result=perf["path"], perf_run=perf["key"], energy_j=perf["energy_j"],
                    energy_seconds=perf["seconds"])
         cached = ["performance"] if perf["cached"] else []
         if task.get("accuracy", True):
             acc = _one_run(session, model, point, scenario, "accuracy", {})
-            row.update(accuracy=acc["result"].get("accuracy"), accuracy_result=acc["path"], accuracy_key=acc["key"])
+            row.update(accuracy=acc["result"].get("accuracy"), accuracy_result=acc["path"], accuracy_run=acc["key"])
             cached += ["accuracy"] if acc["cached"] else []
         row["cached"] = ",".join(cached)
     except CMError as exc:
