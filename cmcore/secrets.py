@@ -14,9 +14,9 @@ of a list key is ignored), case-insensitively. It is a secret when
 
 * its last word is one of :data:`SECRET_WORDS` (``TOKEN``, ``PASSWORD``, ``SECRET``, ...):
   ``GH_TOKEN``, ``CM_DB_PASSWORD``, ``hf_token``, ``CLIENT_SECRET``; or
-* its last word is ``KEY`` and the word before it is not one of :data:`NON_SECRET_KEY_WORDS`:
+* its last word is ``KEY`` and the word before it is one of :data:`CREDENTIAL_KEY_WORDS`:
   ``OPENAI_API_KEY``, ``AWS_SECRET_ACCESS_KEY``, ``MY_KEY`` are secret, ``CM_CACHE_KEY``,
-  ``CM_SORT_KEY``, ``SSH_PUBLIC_KEY``, ``CM_ENV_KEY`` are not.
+  ``CM_SORT_KEY``, ``SSH_PUBLIC_KEY``, ``CM_ENV_KEY``, ``official_key`` are not.
 
 Plurals and longer words are not secrets: ``MAX_TOKENS``, ``CM_TOKENIZER``, ``NEW_ENV_KEYS``,
 ``CM_TOKEN_FILE`` (a path), ``AWS_ACCESS_KEY_ID`` (an identifier, not the secret part).
@@ -38,13 +38,15 @@ SECRET_WORDS = frozenset({
     "credentials", "privatekey", "secretkey", "accesskey",
 })
 
-#: Words before a final ``KEY`` that make it a structural name, not a secret.
-NON_SECRET_KEY_WORDS = frozenset({
-    "cache", "env", "sort", "dict", "lookup", "index", "primary", "foreign", "map", "hash",
-    "group", "partition", "public", "pub", "column", "json", "yaml", "meta", "state", "input",
-    "output", "var", "variable", "name", "id", "registry", "dataset", "model", "result",
-    "results", "hot", "join", "shard", "row", "table", "config", "unique", "sorting",
-    "search", "tag", "tags", "field", "path", "file", "version", "script", "dep", "deps",
+#: Words before a final ``KEY`` that make it a credential (``OPENAI_API_KEY``,
+#: ``AWS_SECRET_ACCESS_KEY``, ``SSH_PRIVATE_KEY``, ``MY_KEY``). Any other ``*_KEY`` is data: names
+#: such as ``official_key``, ``run_key`` or ``CM_DATASET_KEY`` are identifiers that results and
+#: caches rely on, and masking them corrupted stored records.
+CREDENTIAL_KEY_WORDS = frozenset({
+    "api", "access", "secret", "private", "auth", "ssh", "signing", "encryption", "client",
+    "service", "master", "license", "account", "app", "storage", "subscription", "my", "user",
+    "admin", "root", "session", "shared", "gpg", "pgp", "deploy", "hmac", "jwt", "crypto",
+    "openai", "hf", "github", "gitlab", "wandb", "azure", "aws", "gcp",
 })
 
 # Secrets shorter than this are masked under their key but not searched for in free text:
@@ -75,7 +77,7 @@ def is_secret_key(name: object) -> bool:
     if last in SECRET_WORDS:
         return True
     if last == "key" and len(words) > 1:
-        return words[-2] not in NON_SECRET_KEY_WORDS
+        return words[-2] in CREDENTIAL_KEY_WORDS
     return False
 
 

@@ -106,3 +106,10 @@ def test_working_directory_variables_are_not_secrets(tmp_path):
     # neither the working directory nor any existing path is ever masked in kept values
     assert red.values == frozenset()
     assert red.text(f"cd {tmp_path}/x") == f"cd {tmp_path}/x"
+
+
+def test_identifier_keys_are_data_not_secrets():
+    for name in ("official_key", "perf_key", "run_key", "CM_DATASET_KEY", "cache_key", "sort_key"):
+        assert not is_secret_key(name), name
+    for name in ("OPENAI_API_KEY", "SSH_PRIVATE_KEY", "HF_KEY", "MY_KEY", "AZURE_STORAGE_KEY"):
+        assert is_secret_key(name), name
