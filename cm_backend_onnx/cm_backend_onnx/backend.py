@@ -32,9 +32,9 @@ from typing import Any
 
 from cm_backend_onnx import options as opt
 from cm_backend_onnx import providers as eps
-from cm_backend_onnx.stats import latency_stats
 from cm_backend_onnx.wheels import install_plan
 from cmcore.errors import NOT_FOUND, CMError
+from cmcore.stats import latency_stats
 from cmcore.types import Device, InstallPlan
 
 NAME = "onnxruntime"

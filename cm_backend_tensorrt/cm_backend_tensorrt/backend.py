@@ -35,8 +35,8 @@ import numpy as np
 
 from cm_backend_tensorrt import engine as engines
 from cm_backend_tensorrt import probe as probing
-from cm_backend_tensorrt.stats import latency_stats
 from cmcore.errors import NOT_FOUND, CMError
+from cmcore.stats import latency_stats
 from cmcore.suggest import did_you_mean
 from cmcore.types import Device, InstallPlan
 

@@ -33,26 +33,14 @@ def env_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
 
 
-def version_parts(v: str) -> list[int | str]:
-    parts: list[int | str] = []
-    for p in str(v).strip().split("."):
-        parts.append(int(p) if p.isdigit() else p)
-    return parts
-
-
 def compare_versions(a: str, b: str) -> int:
-    """-1, 0, 1 like CM: numeric parts as ints, shorter padded with 0 (``3.9 == 3.9.0``)."""
-    pa, pb = version_parts(a), version_parts(b)
-    n = max(len(pa), len(pb))
-    pa += [0] * (n - len(pa))
-    pb += [0] * (n - len(pb))
-    for x, y in zip(pa, pb, strict=True):
-        if x == y:
-            continue
-        if isinstance(x, int) and isinstance(y, int):
-            return -1 if x < y else 1
-        return -1 if str(x) < str(y) else 1
-    return 0
+    """-1, 0, 1 like CM: numeric parts as ints, shorter padded with 0 (``3.9 == 3.9.0``).
+
+    The engine's comparison, so scripts and the engine always agree.
+    """
+    from cmcore.script.versions import compare
+
+    return compare(a, b)
 
 
 def version_ok(version: str, env: dict, prefix: str = "CM_") -> str | None:

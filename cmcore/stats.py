@@ -1,4 +1,4 @@
-"""Latency statistics for a list of per-batch timings."""
+"""Latency statistics for a list of per-batch timings (shared by the inference backends)."""
 
 from __future__ import annotations
 
