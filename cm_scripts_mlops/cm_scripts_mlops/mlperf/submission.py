@@ -62,14 +62,19 @@ def newest_per_key(rows: list[dict]) -> dict[tuple[str, str, str], dict]:
     return out
 
 
-def generate(rows: list[dict], out: Path, *, division: str, submitter: str, system_name: str,
-             system_type: str, devices: list[dict]) -> dict[str, Any]:
-    """Write the tree for the result rows (dicts with ``path``); return a summary."""
+def check_names(division: str, submitter: str, system_name: str) -> None:
+    """The names that become folders must be plain, and the division a real one (CMError 1)."""
     for what, v in (("division", division), ("submitter", submitter), ("system name", system_name)):
         if not NAME_RE.match(v or ""):
             raise CMError(f"bad {what} {v!r}: use letters, digits, '.', '_' and '-'", GENERIC)
     if division not in ("closed", "open"):
         raise CMError(f"unknown division {division!r}: use closed or open", GENERIC)
+
+
+def generate(rows: list[dict], out: Path, *, division: str, submitter: str, system_name: str,
+             system_type: str, devices: list[dict]) -> dict[str, Any]:
+    """Write the tree for the result rows (dicts with ``path``); return a summary."""
+    check_names(division, submitter, system_name)
     picked = newest_per_key(rows)
     if not picked:
         raise CMError("no MLPerf results recorded yet: run cmr \"app mlperf inference\" first", NOT_FOUND)

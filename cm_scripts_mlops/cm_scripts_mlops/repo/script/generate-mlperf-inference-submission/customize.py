@@ -14,7 +14,12 @@ def preprocess(i):
 
     env = i["env"]
     session = current()
+    host = re.sub(r"[^A-Za-z0-9._-]", "-", platform.node() or "system") or "system"
+    division = env.get("CM_MLPERF_SUBMISSION_DIVISION", "closed")
+    submitter = env.get("CM_MLPERF_SUBMITTER", "cm")
+    system_name = env.get("CM_MLPERF_SYSTEM_NAME") or host
     try:
+        submission.check_names(division, submitter, system_name)  # bad input first, before any lookup
         r = session.access({"action": "show", "automation": "result",
                             "tags": env.get("CM_MLPERF_SUBMISSION_RESULT_TAGS") or "mlperf"})
         if r["return"]:
@@ -22,12 +27,9 @@ def preprocess(i):
         devices = []
         for _plugin, devs in session.pm.call_each("cm_detect_devices", session=session):
             devices += [d.to_dict() for d in devs or []]
-        host = re.sub(r"[^A-Za-z0-9._-]", "-", platform.node() or "system") or "system"
         out = os.path.abspath(env.get("CM_MLPERF_SUBMISSION_DIR") or "mlperf-submission")
         summary = submission.generate(r["results"], Path(out),
-                                      division=env.get("CM_MLPERF_SUBMISSION_DIVISION", "closed"),
-                                      submitter=env.get("CM_MLPERF_SUBMITTER", "cm"),
-                                      system_name=env.get("CM_MLPERF_SYSTEM_NAME") or host,
+                                      division=division, submitter=submitter, system_name=system_name,
                                       system_type=env.get("CM_MLPERF_SYSTEM_TYPE", "edge"), devices=devices)
     except CMError as e:
         return {"return": e.code, "error": e.message}
