@@ -106,3 +106,23 @@ def to_int(raw: str | None, default: int) -> int:
         return int(float(raw)) if raw not in (None, "") else default
     except ValueError:
         return default
+
+
+def cached_probe(session: Any, key: str, probe: Callable[[], list]) -> list:
+    """``probe()`` memoised in the session; a probe that raises means "absent" (``[]``)."""
+
+    def safe() -> list:
+        try:
+            return probe()
+        except Exception:  # a probe must never take the caller down
+            return []
+
+    return cached(session, key, safe)
+
+
+def device_component(component: Any, session: Any, kind: str, detect: Callable[[Any], list]) -> list[dict] | None:
+    """The ``cm_detect`` answer of a hardware plugin: for ``Component(kind="device", name=kind)``
+    the detected devices as dicts, None for other components or when none is present."""
+    if component.kind != "device" or component.name != kind:
+        return None
+    return [d.to_dict() for d in detect(session)] or None

@@ -81,10 +81,7 @@ def cm_detect_devices(session: Any) -> list[Device]:
 @hookimpl
 def cm_detect(component: Component, session: Any) -> list[dict] | None:
     """For ``Component(kind="device", name="cpu")``: the CPU records as dicts, or None."""
-    if component.kind != "device" or component.name != KIND:
-        return None
-    found = detect(session)
-    return [d.to_dict() for d in found] or None
+    return _probe.device_component(component, session, KIND, detect)
 
 
 @hookimpl

@@ -118,14 +118,9 @@ def detect(session: Any) -> list[Device]:
         key = f"cm-hw-cuda:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
         return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
 
-    def safe_probe() -> list[Device]:
-        try:
-            return probe_devices(session)
-        except Exception:  # a probe must never take the caller down
-            return []
 
     key = f"cm-hw-cuda:probe:{_probe.env_get(session, 'CUDA_VISIBLE_DEVICES')}"
-    return _probe.cached(session, key, safe_probe)
+    return _probe.cached_probe(session, key, lambda: probe_devices(session))
 
 
 @hookimpl
@@ -136,9 +131,7 @@ def cm_detect_devices(session: Any) -> list[Device]:
 @hookimpl
 def cm_detect(component: Component, session: Any) -> list[dict] | None:
     """For ``Component(kind="device", name="cuda")``: the GPUs as dicts, or None when absent."""
-    if component.kind != "device" or component.name != KIND:
-        return None
-    return [d.to_dict() for d in detect(session)] or None
+    return _probe.device_component(component, session, KIND, detect)
 
 
 @hookimpl

@@ -50,13 +50,8 @@ def detect(session: Any) -> list[Device]:
         key = f"cm-hw-metal:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
         return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
 
-    def safe_probe() -> list[Device]:
-        try:
-            return probe_devices(session)
-        except Exception:  # a probe must never take the caller down
-            return []
 
-    return _probe.cached(session, "cm-hw-metal:probe", safe_probe)
+    return _probe.cached_probe(session, "cm-hw-metal:probe", lambda: probe_devices(session))
 
 
 @hookimpl
@@ -67,9 +62,7 @@ def cm_detect_devices(session: Any) -> list[Device]:
 @hookimpl
 def cm_detect(component: Component, session: Any) -> list[dict] | None:
     """For ``Component(kind="device", name="metal")``: the device as a dict, or None."""
-    if component.kind != "device" or component.name != KIND:
-        return None
-    return [d.to_dict() for d in detect(session)] or None
+    return _probe.device_component(component, session, KIND, detect)
 
 
 @hookimpl

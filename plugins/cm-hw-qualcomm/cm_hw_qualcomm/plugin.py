@@ -68,15 +68,10 @@ def detect(session: Any) -> list[Device]:
         key = f"cm-hw-qualcomm:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
         return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
 
-    def safe_probe() -> list[Device]:
-        try:
-            return probe_devices(session)
-        except Exception:  # a probe must never take the caller down
-            return []
 
     key = "cm-hw-qualcomm:probe:" + "|".join(
         str(_probe.env_get(session, k)) for k in ("CM_QAIC_UTIL", "QAIRT_SDK_ROOT", "QNN_SDK_ROOT"))
-    return _probe.cached(session, key, safe_probe)
+    return _probe.cached_probe(session, key, lambda: probe_devices(session))
 
 
 @hookimpl
@@ -87,9 +82,7 @@ def cm_detect_devices(session: Any) -> list[Device]:
 @hookimpl
 def cm_detect(component: Component, session: Any) -> list[dict] | None:
     """For ``Component(kind="device", name="qualcomm")``: the devices as dicts, or None."""
-    if component.kind != "device" or component.name != KIND:
-        return None
-    return [d.to_dict() for d in detect(session)] or None
+    return _probe.device_component(component, session, KIND, detect)
 
 
 @hookimpl
