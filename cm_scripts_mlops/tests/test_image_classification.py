@@ -5,7 +5,6 @@ real ImageNet weights on scikit-image's photos (the cat is a cat)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 from cm_scripts_mlops.mlperf.datasets import CAT_CLASSES
 from cm_scripts_mlops.mlperf.export import resnet50_seeded
+from homes import isolated_home_session
 from PIL import Image
 
 TAGS = "app,image-classification,onnx,python"
@@ -23,21 +23,7 @@ LINE = re.compile(r"^  [1-5]\. (\d\.\d{4})  +(-?\d+)  (\S.*)$")
 
 @pytest.fixture(scope="module")
 def cls_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from cmcore.session import Session, set_default
-
-    home = tmp_path_factory.mktemp("imgcls-home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CM_HOME", str(home))
-    for k in list(os.environ):
-        if k.startswith(("CM_", "MLC_")) and k != "CM_HOME":
-            mp.delenv(k, raising=False)
-    (home / "work").mkdir()
-    mp.chdir(home / "work")
-    s = Session(home=home)
-    set_default(s)
-    yield s
-    set_default(None)
-    mp.undo()
+    yield from isolated_home_session(tmp_path_factory, "imgcls-home")
 
 
 @pytest.fixture(scope="module")

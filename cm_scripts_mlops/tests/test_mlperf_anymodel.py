@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+from homes import isolated_home_session
 from onnx import TensorProto, helper, numpy_helper
 
 from cmcore import hookimpl
@@ -26,22 +27,7 @@ TAGS = "app,mlperf,inference,_onnxruntime,_cpu"
 @pytest.fixture(scope="session")
 def any_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One CM home (and tool-owned venv) for all tests of this module."""
-    from cmcore.session import Session, set_default
-
-    home = tmp_path_factory.mktemp("anymodel-home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CM_HOME", str(home))
-    for k in list(os.environ):
-        if k.startswith(("CM_", "MLC_")) and k != "CM_HOME":
-            mp.delenv(k, raising=False)
-    work = home / "work"
-    work.mkdir()
-    mp.chdir(work)
-    s = Session(home=home)
-    set_default(s)
-    yield s
-    set_default(None)
-    mp.undo()
+    yield from isolated_home_session(tmp_path_factory, "anymodel-home")
 
 
 @pytest.fixture

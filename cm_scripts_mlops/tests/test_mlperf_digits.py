@@ -5,34 +5,19 @@ these tests (the first test pays for the installs)."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cm_scripts_mlops.mlperf import accuracy
+from homes import isolated_home_session
 
 
 @pytest.fixture(scope="session")
 def mlperf_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One CM home (and tool-owned venv) for all MLPerf tests of the session."""
-    from cmcore.session import Session, set_default
-
-    home = tmp_path_factory.mktemp("mlperf-home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CM_HOME", str(home))
-    for k in list(os.environ):
-        if k.startswith(("CM_", "MLC_")) and k != "CM_HOME":
-            mp.delenv(k, raising=False)
-    work = home / "work"
-    work.mkdir()
-    mp.chdir(work)
-    s = Session(home=home)
-    set_default(s)
-    yield s
-    set_default(None)
-    mp.undo()
+    yield from isolated_home_session(tmp_path_factory, "mlperf-home")
 
 
 def app(session: Any, tags: str = "app,mlperf,inference,_onnxruntime,_cpu", **kw: Any) -> dict:

@@ -6,33 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cm_scripts_mlops.mlperf.export import resnet50_seeded
+from homes import isolated_home_session
 from test_mlperf_images import make_imagenet_folder
 
 
 @pytest.fixture(scope="module")
 def hsession(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from cmcore.session import Session, set_default
-
-    home = tmp_path_factory.mktemp("harness-home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CM_HOME", str(home))
-    for k in list(os.environ):
-        if k.startswith(("CM_", "MLC_")) and k != "CM_HOME":
-            mp.delenv(k, raising=False)
-    (home / "work").mkdir()
-    mp.chdir(home / "work")
-    s = Session(home=home)
-    set_default(s)
-    yield s
-    set_default(None)
-    mp.undo()
+    yield from isolated_home_session(tmp_path_factory, "harness-home")
 
 
 @pytest.fixture(scope="module")

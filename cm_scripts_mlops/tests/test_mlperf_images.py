@@ -4,33 +4,19 @@ The tool-owned venv of one CM home is shared by these tests (the first one pays 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from homes import isolated_home_session
 from PIL import Image
 
 
 @pytest.fixture(scope="module")
 def img_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from cmcore.session import Session, set_default
-
-    home = tmp_path_factory.mktemp("images-home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CM_HOME", str(home))
-    for k in list(os.environ):
-        if k.startswith(("CM_", "MLC_")) and k != "CM_HOME":
-            mp.delenv(k, raising=False)
-    (home / "work").mkdir()
-    mp.chdir(home / "work")
-    s = Session(home=home)
-    set_default(s)
-    yield s
-    set_default(None)
-    mp.undo()
+    yield from isolated_home_session(tmp_path_factory, "images-home")
 
 
 def run(session: Any, tags: str, **kw: Any) -> dict:
