@@ -11,13 +11,15 @@ Plugins use ``from cmcore import hookimpl``.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import cmcore` must not import typing or pluggy
+if TYPE_CHECKING:
+    from typing import Any
 
-import pluggy
+    import pluggy
+
+    hookimpl: pluggy.HookimplMarker
 
 __version__ = "0.1.0"
-
-hookimpl = pluggy.HookimplMarker("cm")
 
 
 def access(i: dict | str | list) -> dict:
@@ -32,6 +34,11 @@ def access(i: dict | str | list) -> dict:
 
 
 def __getattr__(name: str) -> Any:  # lazy re-exports, so `import cmcore` stays cheap
+    if name == "hookimpl":  # made once, on first use, so a replayed command never imports pluggy
+        import pluggy
+
+        marker = globals()["hookimpl"] = pluggy.HookimplMarker("cm")
+        return marker
     if name == "CMError":
         from cmcore.errors import CMError
 

@@ -15,12 +15,14 @@ goes to stdout, logs to stderr.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any
 
 from cmcore.log import DEBUG, INFO, Logger
+
+TYPE_CHECKING = False  # no `typing` import: a replayed command (cmcore.replay) must start fast
+if TYPE_CHECKING:
+    from typing import Any
 
 BUILTIN_COMMANDS = ("plugins", "new-plugin", "gui")
 _HELP_FLAGS = ("-h", "--help")
@@ -70,6 +72,8 @@ def _is_plain(v: Any) -> bool:
 
 
 def print_json(data: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
@@ -101,12 +105,39 @@ def run_grammar(session: Any, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``cm``."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    return _main(list(sys.argv[1:] if argv is None else argv), process=argv is None)
+
+
+def _main(args: list[str], process: bool) -> int:
+    """``process``: this is the ``cm``/``cmr`` process itself (not a caller of :func:`main`), so a
+    repeated read-only command may be answered from its record (:mod:`cmcore.replay`)."""
+    recorder = None
+    if process:
+        from cmcore import replay
+
+        rc = replay.try_replay(args)
+        if rc is not None:
+            return rc
+        recorder = replay.start(args)
+    if recorder is None:
+        return _run(args, None)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = recorder.out, recorder.err  # type: ignore[assignment]
+    try:
+        rc = _run(args, recorder)
+    finally:
+        sys.stdout, sys.stderr = saved
+    recorder.commit(rc)
+    return rc
+
+
+def _run(args: list[str], recorder: Any) -> int:
     blocked, args = _extract_plugin_blocks(args)
     verbose = _is_verbose(args)
     from cmcore.session import Session, set_default
 
     session = Session(blocked_plugins=tuple(blocked), logger=Logger(DEBUG if verbose else INFO))
+    session.replay = recorder
     set_default(session)
     try:
         if args and args[0] in ("--version", "-V") and len(args) == 1:
@@ -178,7 +209,7 @@ def help_text(session: Any) -> str:
 def main_run_script(argv: list[str] | None = None) -> int:
     """Entry point of ``cmr``: ``cmr ARGS`` is ``cm run script ARGS``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return main(["run", "script", *args])
+    return _main(["run", "script", *args], process=argv is None)
 
 
 def _third_party_commands(session: Any) -> bool:

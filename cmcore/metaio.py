@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +51,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write a file so that readers see either the old or the new content, never half."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent))
+    # A unique name made here, not by tempfile (whose import pulls in random and hashlib);
+    # O_EXCL makes a clash an error, and mode 0o666 gets the umask like an ordinary write.
+    tmp = os.path.join(str(p.parent), f".{p.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                 | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp makes the file 0600; give it the mode an ordinary write would have
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -68,14 +68,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-@functools.cache
-def _umask() -> int:
-    """The process umask, read once (reading it means setting it, which races with threads)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def dump_json(data: Any, sort_keys: bool = True) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -298,6 +297,8 @@ def _load_entry_points(
         except Exception as exc:
             msg = f"{type(exc).__name__}: {exc}"
             if verbose:
+                import traceback
+
                 msg += "\n" + traceback.format_exc()
             pm.failures.append(
                 PluginInfo(name=name, distribution=dist_name, version=dist_version, error=msg)

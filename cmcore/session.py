@@ -61,6 +61,8 @@ class Session:
         self.cache: dict[str, Any] = {}  # per-session memo (os info, device list, ...)
         self._redactor: Any = None
         self._warned = False
+        # a cmcore.replay.Recorder while the cm process records what this command reads
+        self.replay: Any = None
 
     # -- plugins ---------------------------------------------------------------------
     @property

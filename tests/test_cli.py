@@ -150,9 +150,12 @@ def test_cmr_is_run_script(monkeypatch):
     from cmcore import cli
 
     seen = {}
-    monkeypatch.setattr(cli, "main", lambda argv: seen.setdefault("argv", argv) and 0)
+    monkeypatch.setattr(cli, "_main", lambda argv, process: seen.update(argv=argv, process=process) or 0)
     cli.main_run_script(["get python3", "-j"])
-    assert seen["argv"] == ["run", "script", "get python3", "-j"]
+    assert seen == {"argv": ["run", "script", "get python3", "-j"], "process": False}
+    monkeypatch.setattr("sys.argv", ["cmr", "detect os"])
+    cli.main_run_script()  # the cmr process itself: a repeated command may be replayed
+    assert seen == {"argv": ["run", "script", "detect os"], "process": True}
 
 
 def test_suggestions_among_many_candidates():

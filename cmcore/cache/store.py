@@ -187,6 +187,11 @@ class CacheStore:
         names = self._names()
         prefix = digest[:8]
         mine = [n for n in names if n.startswith(prefix)]
+        rec = getattr(self.session, "replay", None)
+        if rec is not None:  # cmcore.replay: the listing and the entries this lookup reads
+            rec.file(self.root)
+            for n in mine:
+                rec.tree(self.root / n)
         entries = [e for e in (load_entry(self.root / n, self.repos_root, want_key=digest) for n in mine) if e]
         if not any(not e.corrupt for e in entries):
             entries += self._misnamed(names, digest)
@@ -206,6 +211,9 @@ class CacheStore:
         memo maps such keys to folder names), so a run with many cache misses, e.g. a cold
         dependency tree, scans the cache once, and later only the folders that appeared since.
         """
+        rec = getattr(self.session, "replay", None)
+        if rec is not None:
+            rec.refuse("the cache was scanned for copied-in entries")
         memo = self.session.cache.setdefault(f"cache_scan:{self.root}", {"seen": set(), "by_key": {}})
         seen: set[str] = memo["seen"]
         by_key: dict[str, list[str]] = memo["by_key"]
@@ -230,7 +238,10 @@ class CacheStore:
         is gone, entries whose version is outside ``version_min``/``version_max`` (an entry
         without a version fails a bounded request), and entries ``validate`` rejects.
         """
+        rec = getattr(self.session, "replay", None)
         for entry in self._candidates(key.digest()):
+            if rec is not None and entry.dependent_cached_path:
+                rec.file(entry.dependent_cached_path)
             if entry.dependency_missing:
                 self.session.log.debug(f"cache entry {entry.uid}: {entry.dependent_cached_path} is gone; not reused")
                 continue

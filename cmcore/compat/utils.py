@@ -12,12 +12,12 @@ import copy
 import datetime as _dt
 import json
 import os
-import platform
 import re
-import struct
 import tempfile
 import uuid
 from typing import Any
+
+from cmcore.osinfo import get_host_os_info  # noqa: F401 - part of the utils API
 
 ERROR_UNKNOWN_FILE_EXTENSION = 1
 ERROR_PATH_NOT_FOUND = 2
@@ -424,43 +424,6 @@ def compare_versions(i: dict) -> dict:
 
 
 # -- host ---------------------------------------------------------------------------------
-
-
-def get_host_os_info(i: dict | None = None, prefix: str = "CM_") -> dict:
-    """The host OS description of CM-FORMAT §3.10 → ``{'return': 0, 'info': {...}}``.
-
-    ``i['bits']`` forces the OS bits. ``prefix`` names the env keys (``CM_`` or ``MLC_``).
-    """
-    i = i or {}
-    python_bits = str(8 * struct.calcsize("P"))
-    system = platform.system().lower()
-    info: dict = {}
-    if system.startswith("win"):
-        name = "windows"
-        info.update(
-            bat_ext=".bat", set_env="set ${key}=${value}", env_separator=";", env_var="%env_var%",
-            bat_rem="rem ${rem}", run_local_bat="call ${bat_file}",
-            run_local_bat_from_python="call ${bat_file}", run_bat="call ${bat_file}",
-            start_script=["@echo off", ""], env={f"{prefix}WINDOWS": "yes"},
-        )
-    else:
-        name = "darwin" if system.startswith("darwin") else "linux"
-        info.update(
-            bat_ext=".sh", set_env='export ${key}="${value}"', env_separator=":", env_var="${env_var}",
-            set_exec_file='chmod 755 "${file_name}"', bat_rem="# ${rem}",
-            run_local_bat=". ./${bat_file}", run_local_bat_from_python='bash -c ". ./${bat_file}"',
-            run_bat=". ${bat_file}", start_script=["#!/bin/bash", ""], env={},
-        )
-    info["platform"] = name
-    info["env"][f"{prefix}HOST_OS_TYPE"] = name
-    info["env"][f"{prefix}HOST_PLATFORM_FLAVOR"] = platform.machine()
-    bits = str(i.get("bits", "") or "")
-    if not bits:
-        machine = platform.machine().lower()
-        bits = "64" if ("64" in machine or python_bits == "64" or machine in ("s390x",)) else "32"
-    info["bits"] = bits
-    info["python_bits"] = python_bits
-    return {"return": 0, "info": info}
 
 
 def system(i: dict) -> dict:

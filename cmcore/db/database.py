@@ -145,6 +145,9 @@ class Database:
             folder = str(r.content_path / auto)
             shard, metas = self.index.rows(folder)
             self._searched[folder] = shard
+            rec = getattr(self.session, "replay", None)
+            if rec is not None:  # cmcore.replay: the folders this answer depends on
+                rec.folder(folder, shard)
             c = shard.cols
             names, aliases, uids, tagcol = c["name"], c["alias"], c["uid"], c["tags"]
             files, bases, errors = c["files"], c["has_base"], c["error"]
@@ -232,7 +235,12 @@ class Database:
         for r in self.repos():
             folder = str(r.content_path / auto)
             shard = searched.get(folder)
-            c = (shard if shard is not None else self.index.rows(folder)[0]).cols
+            if shard is None:
+                shard = self.index.rows(folder)[0]
+                rec = getattr(self.session, "replay", None)
+                if rec is not None:
+                    rec.folder(folder, shard)
+            c = shard.cols
             for k, name in enumerate(c["name"]):
                 if c["files"][k] and not c["error"][k]:
                     names.update(x for x in (c["alias"][k], name) if x)

@@ -13,9 +13,11 @@ any, and the stat signature (mtime, ctime, size, inode) of each meta file, obser
   had no meta file yet (a cache entry being made) is checked through its own signature.
 
 No YAML is parsed on a warm lookup; when folders must be read, only the indexed keys are
-built from YAML, and a first indexing of thousands of folders uses fork workers. Timestamps younger than :data:`RACY_NS` when observed
-are stored as "racy" and re-checked next time, so a change within one filesystem clock
-tick cannot be missed (the trick git uses for its index). Shards are written with an
+built from YAML, and a first indexing of thousands of folders uses fork workers. Timestamps
+younger than a clock tick with margin when observed (:func:`cmcore.replay.racy_window`:
+100 ms where the file system keeps sub-second times, else :data:`RACY_NS`, 2 s) are stored
+as "racy" and re-checked next time, so a change within one filesystem clock tick cannot be
+missed (the trick git uses for its index). Shards are written with an
 atomic replace under a lock, so readers never see half a file; because every entry is
 re-validated against the disk, a concurrent writer can at worst cost a re-scan, never a
 wrong answer. A shard that does not parse is rebuilt after one warning.
@@ -40,9 +42,10 @@ from typing import Any
 from cmcore.db import metafiles
 from cmcore.errors import CMError
 from cmcore.refs import is_uid
+from cmcore.replay import racy_window
 
 FORMAT = 2  # 2: signatures are lists of ints
-RACY_NS = 2_000_000_000  # coarser than any filesystem clock tick we meet
+RACY_NS = 2_000_000_000  # at most this; 100 ms where times have sub-second parts (racy_window)
 RACY = (-1, -1, -1, -1)  # matches no real file (no inode is -1): re-check next time
 
 
@@ -105,7 +108,7 @@ class Shard:
 def stat_sig(st: os.stat_result, now_ns: int) -> list[int]:
     """A file's signature ``[mtime_ns, ctime_ns, size, inode]``, or :data:`RACY` when it changed
     too recently to be trusted."""
-    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < min(RACY_NS, racy_window(st.st_mtime_ns, st.st_ctime_ns)):
         return list(RACY)
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 

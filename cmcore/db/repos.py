@@ -112,6 +112,12 @@ class RepoRegistry:
         candidates += [(p, "registered", 0) for p in self._registered_paths()]
         repos = self._load(candidates)
         self._repos, self._stamp = repos, self._json_stamp()
+        rec = getattr(self.session, "replay", None)
+        if rec is not None:  # what the repo list was made of (cmcore.replay)
+            rec.file(self.repos_json)
+            for path, _origin, _prio in candidates:
+                for n in MARKERS:
+                    rec.file(os.path.join(str(path), n))
         return repos
 
     def invalidate(self) -> None:

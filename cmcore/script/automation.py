@@ -44,6 +44,9 @@ class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
         if i.get("out") == "con":
             for a in found:
                 print(a.path)
+        rec = getattr(self.session, "replay", None)
+        if rec is not None:  # the search recorded the repos and folders it read (cmcore.replay)
+            rec.kind = "find"
         return {"return": 0, "list": found}
 
     def help(self, i: dict) -> dict:

@@ -86,6 +86,9 @@ def key_inputs(run: Any) -> dict:
 def make_key(run: Any) -> Any:
     from cmcore.cache.keys import CacheKey, script_content_hash
 
+    rec = getattr(run.session, "replay", None)
+    if rec is not None:  # cmcore.replay: the files the content hash reads
+        rec.tree(run.path)
     return CacheKey(
         script_uid=run.uid or run.alias,
         script_content_hash=script_content_hash(run.path),
@@ -124,6 +127,9 @@ def make_validator(run: Any, session: Any) -> Any:
     env_probe = dict(run.env)
     if select_native_script(run.path, "validate_cache", env_probe, run.dialect, explicit=False) is None:
         return None
+    rec = getattr(session, "replay", None)
+    if rec is not None:
+        rec.refuse("a validate_cache script")
 
     def validate(entry: Any) -> bool:
         from cmcore.script.native import run_native_script

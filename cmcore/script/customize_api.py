@@ -11,15 +11,12 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cmcore.compat.shims import compat_modules
-from cmcore.compat.utils import get_host_os_info
 from cmcore.errors import GENERIC, CMError
 from cmcore.script.dialect import CM, Dialect
 
@@ -37,6 +34,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _hook_error(path: Path, what: str, exc: BaseException) -> CMError:
+    import traceback
+
     err = CMError(f"{path}: {what} failed: {_one_line(exc)}", HOOK_FAILED)
     # The full traceback, for `-v` output; not part of the one-line message.
     err.details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))  # type: ignore[attr-defined]
@@ -48,6 +47,8 @@ def hook_context(script_dir: Path | None) -> Iterator[None]:
     """The import environment of a customize.py: compat shims, script folder first on
     ``sys.path``; modules imported from the script folder are dropped afterwards, so a
     sibling ``helpers.py`` of one script never shadows another script's."""
+    from cmcore.compat.shims import compat_modules
+
     before = set(sys.modules)
     added_path = None
     if script_dir is not None:
@@ -138,6 +139,8 @@ def call_hook(module: ModuleType | None, name: str, i: dict, dialect: Dialect = 
 
 def os_info(dialect: Dialect = CM) -> dict:
     """The ``i['os_info']`` dict of CM-FORMAT §3.10 (platform, bat_ext, env_separator, ...)."""
+    from cmcore.osinfo import get_host_os_info
+
     return get_host_os_info({}, prefix=dialect.prefix)["info"]
 
 

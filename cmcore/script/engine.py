@@ -99,6 +99,8 @@ def run_script(session: Any, i: dict) -> dict:
                 if "real_run" in docker and not is_true(docker.get("real_run")):
                     flags.fake_run = True
             result = _execute(run, ctx, saved_env, saved_state)
+            if session.replay is not None and not flags.recursion:
+                _replay_verdict(run, result)
             if flags.time and not flags.recursion:
                 session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
             return result
@@ -113,6 +115,24 @@ def run_script(session: Any, i: dict) -> dict:
                 ctx.pop(frame)
             if Path.cwd() != entry_cwd:
                 os.chdir(entry_cwd)
+
+
+def _replay_verdict(run: ScriptRun, result: dict) -> None:
+    """May this command line be answered from a record next time (:mod:`cmcore.replay`)? Only a
+    plain cache hit: no dependency ran, no validator script, nothing else written or timed."""
+    rec = run.session.replay
+    why = ("not a cache hit" if not result.get("cached") else
+           "dependencies ran" if run.deps_run else
+           "a validate_cache script" if run.validate is not None else
+           "--time" if run.flags.time else
+           "--save_env" if run.flags.save_env else
+           "--lock" if run.inp.get("lock") else
+           "clean_output_files" if run.meta.get("clean_output_files") else "")
+    if why:
+        rec.refuse(why)
+        return
+    rec.check_plugins(run.session.pm)
+    rec.kind = "run"
 
 
 def _merge_extra_cmd(i: dict, text: str) -> None:

@@ -77,6 +77,9 @@ def _choose(session: Any, cands: list[Any], key: str, quiet: bool, ctx: RunConte
     names = ", ".join(f"{c.alias or c.uid} ({c.path})" for c in cands)
     interactive = not quiet and sys.stdin is not None and sys.stdin.isatty()
     if interactive:
+        rec = getattr(session, "replay", None)
+        if rec is not None:  # the answer to a prompt is not in the record
+            rec.refuse("a prompt")
         sys.stderr.write(f"More than one script matches {key}:\n")
         for n, c in enumerate(cands):
             sys.stderr.write(f"  {n}) {c.alias or c.uid}: {c.path}\n")
