@@ -142,9 +142,13 @@ def _run(args: list[str], recorder: Any) -> int:
     try:
         if args and args[0] in ("--version", "-V") and len(args) == 1:
             print(version_text(session))
+            if recorder is not None:  # the plugin list depends on the installed code alone
+                recorder.kind = "about"
             return 0
         if (not args or (args[0] in _HELP_FLAGS and len(args) == 1)) and not _third_party_commands(session):
             print(help_text(session))
+            if recorder is not None and args:
+                recorder.kind = "about"
             return 0
         if _wants_typer(session, args):
             return run_typer(session, args)

@@ -14,7 +14,8 @@ path, which records anew.
 What makes it safe:
 
 * a record is written only by code paths that declare every input they read (the script
-  automation's ``search``, and a top-level cache hit, see :class:`Recorder`); anything else
+  automation's ``search``, a top-level cache hit, and ``--version``/``--help``, which depend
+  on the installed code alone; see :class:`Recorder`); anything else
   (a miss, dependencies that ran, a validator script, a prompt, a plugin outside the
   audited set hooking the lifecycle, ``--time``, ``--lock``...) refuses it;
 * a signature observed within :func:`racy_window` of the recording's start is not trusted
@@ -78,7 +79,9 @@ def racy_window(mtime_ns: int, ctime_ns: int) -> int:
 
 
 def candidate(argv: list[str]) -> str:
-    """``"find"``, ``"run"`` or ``""``: which commands may be replayed at all."""
+    """``"find"``, ``"run"``, ``"about"`` or ``""``: which commands may be replayed at all."""
+    if len(argv) == 1 and argv[0] in ("--version", "-V", "--help", "-h"):
+        return "about"  # plugin list and help: functions of the installed code alone
     if len(argv) < 2 or argv[1] != "script" or "--" in argv:
         return ""
     if any(a.startswith("@") for a in argv):  # an input file: its content is not in the key

@@ -191,6 +191,20 @@ def test_only_replayable_commands_are_candidates() -> None:
     assert replay.candidate(["run", "script", "x", "--", "ls"]) == ""
     assert replay.candidate(["find", "cache"]) == ""
     assert replay.candidate(["rm", "script", "x"]) == ""
+    assert replay.candidate(["--version"]) == replay.candidate(["--help"]) == "about"
+    assert replay.candidate(["--version", "-v"]) == ""
+
+
+def test_version_is_replayed(cli: CLIRunner, cm_home: Path) -> None:
+    CLIRunner(cm_home)("--version")  # makes the home
+    time.sleep(SETTLE)
+    first = cli.subprocess("--version")
+    assert first.exit_code == 0 and first.stdout.startswith("cmcore "), first.stderr
+    assert recorded(first), said(first)
+    again = cli.subprocess("--version")
+    assert replayed(again) and again.stdout == first.stdout
+    helped = cli.subprocess("--help")
+    assert "automations:" in helped.stdout and recorded(helped)
     assert replay.racy_window(1_500_000_123, 1_500_000_123) < replay.racy_window(2_000_000_000, 2_000_000_000)
 
 
