@@ -127,7 +127,10 @@ def _main(args: list[str], process: bool) -> int:
         rc = _run(args, recorder)
     finally:
         sys.stdout, sys.stderr = saved
-    recorder.commit(rc)
+    try:
+        recorder.commit(rc)
+    except Exception:  # noqa: BLE001 - a record that cannot be written never fails the command
+        pass
     return rc
 
 
