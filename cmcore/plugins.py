@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
 
 from cmcore import hookspecs
 from cmcore.errors import CMError
+from cmcore.records import field, record
 
 PROJECT = "cm"
 ENTRY_POINT_GROUP = "cm"
@@ -37,7 +37,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 )
 
 
-@dataclass
+@record
 class PluginInfo:
     """What ``cm plugins`` shows about one plugin."""
 
@@ -147,7 +147,7 @@ def _env_flag(env: dict, key: str) -> bool:
     return str(env.get(key, "")).strip().lower() in ("1", "yes", "true", "on")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EntryPointRecord:
     """One ``cm`` entry point, as found in installed distributions."""
 
@@ -203,10 +203,11 @@ def entry_point_records(cache_dir: str | os.PathLike | None = None) -> list[Entr
     """
     if cache_dir is None:
         return _scan_entry_points()
-    import hashlib
     import json
 
-    key = hashlib.sha1("\0".join([sys.executable, *_stable_path()]).encode()).hexdigest()[:16]
+    from cmcore.digest import sha1
+
+    key = sha1("\0".join([sys.executable, *_stable_path()]).encode()).hexdigest()[:16]
     f = os.path.join(os.fspath(cache_dir), f"entry-points-{key}.json")
     stamp = _path_stamp()
     try:

@@ -8,8 +8,9 @@ Names are normalised to lowercase.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from cmcore.records import field, record
 
 if TYPE_CHECKING:  # pragma: no cover
     from cmcore.session import Session
@@ -19,7 +20,7 @@ def _lower_name(obj: Any) -> None:
     object.__setattr__(obj, "name", str(obj.name).strip().lower())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AutomationSpec:
     """An automation (``script``, ``cache``, ``repo``, ...): the ``AUTOMATION`` word of the CLI.
 
@@ -36,7 +37,7 @@ class AutomationSpec:
         _lower_name(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoSpec:
     """A CM repository (``cmr.yaml``) or MLC repository (root ``meta.yaml``) shipped inside a package."""
 
@@ -48,7 +49,7 @@ class RepoSpec:
         _lower_name(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Device:
     """One compute device found on this machine by a hardware plugin."""
 
@@ -82,7 +83,7 @@ class Device:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InstallPlan:
     """What a plugin says must be installed for a component, and whether it may do it itself."""
 
@@ -123,7 +124,7 @@ class Backend(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BackendSpec:
     """Registration record of an inference backend; ``factory()`` returns a :class:`Backend`."""
 
@@ -135,7 +136,7 @@ class BackendSpec:
         _lower_name(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExecutorSpec:
     """A sweep executor (``local``, ``ray``); ``factory(**options)`` returns an object with ``map(fn, items)``."""
 
@@ -147,7 +148,7 @@ class ExecutorSpec:
         _lower_name(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SinkSpec:
     """A result sink (``mlflow``, ...): where every recorded result is also sent.
 
@@ -163,7 +164,7 @@ class SinkSpec:
         _lower_name(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Component:
     """What the lifecycle hooks act on: a script run, a device, a backend.
 

@@ -7,11 +7,11 @@ or state does not parse is a *corrupt* entry: listed (so it can be removed), nev
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cmcore.cache.pathfix import fix_env, fix_text
+from cmcore.records import field, record
 
 META_FILE = "_cm.json"
 STATE_FILES = {"cm": "cm-cached-state.json", "mlc": "mlc-cached-state.json"}
@@ -20,7 +20,7 @@ STATE_FILES = {"cm": "cm-cached-state.json", "mlc": "mlc-cached-state.json"}
 RESERVATION_FILE = ".cm-reservation.json"
 
 
-@dataclass
+@record
 class CacheEntry:
     """One cache entry. ``corrupt`` entries carry ``error`` and whatever could be recovered."""
 

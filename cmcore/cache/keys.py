@@ -8,15 +8,15 @@ the same dialect.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmcore.digest import sha256
 from cmcore.errors import NOT_FOUND, CMError
+from cmcore.records import field, record
 
 #: Bumped when the canonical form changes, so old entries stop matching instead of
 #: matching wrongly.
@@ -39,7 +39,7 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
-@dataclass(frozen=True, eq=True)
+@record(frozen=True, eq=True)
 class CacheKey:
     """What determines a cached script result. ``digest()`` is its stable identity.
 
@@ -86,7 +86,7 @@ class CacheKey:
     def digest(self) -> str:
         """sha256 hex of the canonical JSON of the fields: stable across processes and hosts."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sha256(text.encode("utf-8")).hexdigest()
 
     def __hash__(self) -> int:
         return hash(self.digest())
@@ -108,7 +108,7 @@ def script_content_hash(script_dir: str | os.PathLike) -> str:
     d = Path(script_dir)
     if not d.is_dir():
         raise CMError(f"script folder not found: {d}", NOT_FOUND)
-    h = hashlib.sha256(b"cm-script-content\0")
+    h = sha256(b"cm-script-content\0")
     for name in sorted(n for n in os.listdir(d) if _hashed(n)):
         p = d / name
         if not p.is_file():

@@ -8,9 +8,7 @@ they read-modify-write a meta file. See docs/internals.md for the interface.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +19,7 @@ from cmcore.db.index import Index, Row, env_disables_index
 from cmcore.db.metacache import ParsedMetaCache
 from cmcore.db.model import Artifact, Repo
 from cmcore.db.repos import RepoRegistry
+from cmcore.digest import sha1
 from cmcore.errors import EXISTS, GENERIC, MALFORMED, NOT_FOUND, CMError
 from cmcore.refs import check_name, gen_uid, is_uid, match_ref, parse_ref, parse_tags, split_repo_ref
 
@@ -82,6 +81,8 @@ class Database:
         for folder in self._automation_folders(repo):
             self.index.drop(folder)
         if delete:
+            import shutil
+
             shutil.rmtree(repo.path, ignore_errors=True)
         return repo
 
@@ -292,7 +293,7 @@ class Database:
     def _locked(self, path: Path) -> Iterator[None]:
         from cmcore.fsutil import FileLock
 
-        key = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        key = sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:20]
         with FileLock(self.index_root / "locks" / f"art-{key}.lock", timeout=120):
             yield
 
@@ -320,6 +321,8 @@ class Database:
                 os.rename(artifact.path, trash)
             except FileNotFoundError as exc:
                 raise CMError(f"{artifact.path} no longer exists", NOT_FOUND) from exc
+            import shutil
+
             shutil.rmtree(trash, ignore_errors=True)
 
     def move(self, artifact: Artifact, new_ref: str) -> Artifact:

@@ -31,7 +31,6 @@ artifact on every lookup. Loading an artifact's meta always reads the files pres
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cmcore.db import metafiles
+from cmcore.digest import sha1
 from cmcore.errors import CMError
 from cmcore.refs import is_uid
 from cmcore.replay import racy_window
@@ -226,7 +226,7 @@ class Index:
 
     # -- files --------------------------------------------------------------------------
     def shard_path(self, folder: str) -> Path:
-        key = hashlib.sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        key = sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:20]
         return self.root / "shards" / f"{key}.json"
 
     def _read(self, folder: str) -> Shard | None:

@@ -10,7 +10,6 @@ keys) is simply not kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from cmcore.db import metafiles
 from cmcore.db.index import RACY, stat_sig
+from cmcore.digest import sha1
 
 
 class ParsedMetaCache:
@@ -29,7 +29,7 @@ class ParsedMetaCache:
         self.enabled = enabled
 
     def _file(self, folder: str) -> str:
-        digest = hashlib.sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        digest = sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:24]
         return os.path.join(self.root, digest[:2], digest + ".json")
 
     @staticmethod

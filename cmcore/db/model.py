@@ -7,12 +7,13 @@ An :class:`Artifact` found through the index does not parse its meta file until
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cmcore.records import record
 
-@dataclass
+
+@record
 class Repo:
     """A registered repository: a folder with ``cmr.yaml``/``cmr.json`` (CM) or a root ``meta.yaml`` (MLC)."""
 

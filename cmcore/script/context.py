@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from cmcore.errors import GENERIC, CMError
+from cmcore.records import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Frame:
     """One active script run: what makes two runs "the same" for the cycle guard."""
 
@@ -30,7 +30,7 @@ class Frame:
         return f"{self.alias}{v}{ver}"
 
 
-@dataclass
+@record
 class RunContext:
     stack: list[Frame] = field(default_factory=list)
     selections: dict[str, str] = field(default_factory=dict)  # tag query -> chosen script path

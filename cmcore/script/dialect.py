@@ -7,10 +7,10 @@ speak CM (``CM_`` keys, ``cm-cached-state.json``, ``from cmind import utils``), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from cmcore.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dialect:
     name: str  # "cm" or "mlc"
     prefix: str  # "CM_" or "MLC_"

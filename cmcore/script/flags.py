@@ -7,8 +7,9 @@ CM uses Python truthiness for most flags, so ``--quiet=no`` *is* quiet and ``--n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from cmcore.records import field, record
 
 _FALSE = frozenset({"", "no", "off", "false", "0", "n", "none"})
 _TRUE = frozenset({"yes", "on", "true", "1", "y"})
@@ -40,7 +41,7 @@ def _flag(i: dict, *names: str) -> bool:
     return any(is_true(i.get(n)) for n in names)
 
 
-@dataclass
+@record
 class RunFlags:
     """The switches of one ``run`` call, parsed from its input dict."""
 

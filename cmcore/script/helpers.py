@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import glob
 import os
 import re
 from collections.abc import Callable
@@ -201,6 +200,8 @@ class ScriptHelpers:
         """
         out: list[str] = []
         seen_dirs: set[str] = set()
+        import glob
+
         base = glob.escape(file_name)
         for d in paths:
             real = os.path.realpath(d)

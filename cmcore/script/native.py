@@ -24,11 +24,11 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from cmcore.errors import GENERIC, MALFORMED, NOT_FOUND, CMError
+from cmcore.records import field, record
 from cmcore.script.dialect import CM, Dialect
 
 WRAPPER_POSIX = "tmp-run.sh"
@@ -47,7 +47,7 @@ DRAIN_WAIT_S = 2.0
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass
+@record
 class NativeResult:
     """What one native run produced."""
 

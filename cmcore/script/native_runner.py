@@ -10,7 +10,6 @@ return value ``{}`` means "done, nothing more to merge".
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -172,6 +171,8 @@ def _keep_log(session: Any, run: Any, log_path: Path | None) -> Path | None:
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / f"{run.alias}-{time.strftime('%Y%m%d-%H%M%S')}-{id(run) % 10000:04d}.log"
+        import shutil
+
         shutil.copyfile(log_path, dest)
         return dest
     except OSError:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmcore.records import field, record
 from cmcore.script import depspec as D
 from cmcore.script import envmodel as E
 from cmcore.script import versions as VV
@@ -29,7 +29,7 @@ HOST_VARS = ("GH_TOKEN", "http_proxy", "https_proxy", "ftp_proxy", "socks_proxy"
              "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "SOCKS_PROXY", "NO_PROXY")
 
 
-@dataclass
+@record
 class ScriptRun:
     """Everything about one run of one script; ``Component(kind="script").data`` is this."""
 

@@ -7,13 +7,12 @@ script tags ``[get, python]`` and variations ``[shared]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cmcore.errors import GENERIC, CMError
+from cmcore.records import field, record
 from cmcore.refs import is_uid
 
 
-@dataclass
+@record
 class ScriptQuery:
     """What to look for: an artifact reference and/or tags, plus the variation request."""
 

@@ -13,14 +13,14 @@ crash.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
 
 from cmcore.errors import GENERIC, MALFORMED, NOT_FOUND, CMError
+from cmcore.records import field, record
 from cmcore.script.flags import is_true
 
 
-@dataclass
+@record
 class Resolved:
     """The outcome of resolution: names in order and the fragments to apply in order."""
 

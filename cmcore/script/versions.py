@@ -9,7 +9,8 @@ actually chosen (flaw 7: CM applied the fragment of the unclamped default).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from cmcore.records import record
 
 _SPLIT = re.compile(r"[.\-+_]")
 
@@ -37,7 +38,7 @@ def compare(a: str, b: str) -> int:
     return 0
 
 
-@dataclass
+@record
 class VersionRequest:
     version: str = ""
     version_min: str = ""

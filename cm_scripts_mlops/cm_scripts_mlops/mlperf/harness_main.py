@@ -121,6 +121,7 @@ def run(cfg: dict) -> dict:
     import mlperf_loadgen as lg
     import numpy as np
 
+    from cmcore.records import field_names
     from cmcore.types import Device
 
     out_dir = Path(cfg["output_dir"])
@@ -135,7 +136,7 @@ def run(cfg: dict) -> dict:
         count = int(x.shape[0])
     backend = make_backend(cfg["backend"])
     dev = cfg.get("device") or {"kind": "cpu", "name": "cpu:0"}
-    device = Device(**{k: v for k, v in dev.items() if k in Device.__dataclass_fields__})
+    device = Device(**{k: v for k, v in dev.items() if k in field_names(Device)})
     t0 = time.perf_counter()
     handle = backend.load(cfg["model_path"], device, cfg.get("options") or {})
     load_s = time.perf_counter() - t0
