@@ -1,6 +1,6 @@
 """Typed records that plugins hand to the core.
 
-Registration hooks return lists of these frozen dataclasses; the plugin manager
+Registration hooks return lists of these frozen records (``cmcore.records``); the plugin manager
 validates them (a duplicate ``name`` is an error naming both distributions).
 Names are normalised to lowercase.
 """
