@@ -50,7 +50,8 @@ def flat_result(out_dir: str | Path, *, scenario: str, mode: str, info: dict[str
     out = Path(out_dir)
     res: dict[str, Any] = {"scenario": scenario, "mode": mode, **stack}
     for k in ("engine_version", "loadgen_version", "numpy_version", "sample_count", "performance_sample_count",
-              "load_seconds", "test_seconds", "inference_calls", "samples_completed", "fallback_reason"):
+              "load_seconds", "test_seconds", "predict_seconds", "inference_calls", "samples_completed",
+              "fallback_reason"):
         if k in info:
             res[k] = info[k]
     providers = info.get("providers_used")
