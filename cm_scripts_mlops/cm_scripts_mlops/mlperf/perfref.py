@@ -2,11 +2,15 @@
 
     python -m cm_scripts_mlops.mlperf.perfref bare MODEL.onnx DATA.npz --batch 8 --threads 2 --samples 400
     python -m cm_scripts_mlops.mlperf.perfref macs MODEL.onnx
+    python -m cm_scripts_mlops.mlperf.perfref gemm --threads 2
 
 ``bare``: a plain ONNX Runtime loop (no LoadGen, no backend layer) over the same data, batch and
 threads, after one warm-up batch: the ceiling the harness is measured against.
 ``macs``: multiply-accumulates per sample of the Conv, Gemm and MatMul nodes, from the graph's
 inferred shapes (batch 1).
+``gemm``: the best FP32 GFLOP/s of a large square matrix product (numpy's BLAS) on ``--threads``
+threads: what this machine's FMA units deliver when the work is ideal, measured rather than
+computed from a nominal clock (a VM's reported clock can be below the one it runs at).
 """
 
 from __future__ import annotations
@@ -85,16 +89,43 @@ def macs(model: str) -> dict:
     return {"macs": int(total), "flops": int(2 * total)}
 
 
+def gemm(threads: int, size: int = 2048, seconds: float = 3.0) -> dict:
+    """Best GFLOP/s of ``A @ B`` (float32, ``size`` square) over about ``seconds``."""
+    import os
+
+    if threads:  # read by the BLAS libraries numpy ships with, when they load
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.random((size, size), dtype=np.float32)
+    b = rng.random((size, size), dtype=np.float32)
+    a @ b
+    best, end = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        a @ b
+        best = max(best, 2 * size ** 3 / (time.perf_counter() - t0))
+    return {"gflops": best / 1e9, "size": size, "threads": threads, "numpy_version": np.__version__}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="perfref")
-    ap.add_argument("what", choices=["bare", "macs"])
-    ap.add_argument("model")
+    ap.add_argument("what", choices=["bare", "macs", "gemm"])
+    ap.add_argument("model", nargs="?")
     ap.add_argument("data", nargs="?")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--size", type=int, default=2048, help="gemm: matrix size")
+    ap.add_argument("--seconds", type=float, default=3.0, help="gemm: how long to measure")
     a = ap.parse_args(argv)
-    if a.what == "bare":
+    if a.what == "gemm":
+        info = gemm(a.threads, a.size, a.seconds)
+    elif not a.model:
+        ap.error(f"{a.what} needs MODEL.onnx")
+    elif a.what == "bare":
         if not a.data:
             ap.error("bare needs DATA.npz")
         info = bare(a.model, a.data, a.batch, a.threads, a.samples)

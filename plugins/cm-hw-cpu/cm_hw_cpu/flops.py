@@ -21,7 +21,9 @@ INT8 throughput is 4x the FP32 rate with a dot-product instruction (VNNI, Arm ``
 or ``i8mm``), else 2x. AMX (Sapphire Rapids and later) adds a separate tile unit: 1024
 BF16 FLOP/cycle and 2048 INT8 op/cycle per core. These are upper bounds for comparing
 machines, not predictions: turbo clocks drop under wide vector load, and memory bandwidth
-usually limits real inference first.
+usually limits real inference first. Under a hypervisor the reported clock can be the
+nominal one while the host runs faster: on one 2-vCPU AMD EPYC VM a large FP32 GEMM ran at
+1.2x this estimate (benchmarks/MLPERF.md), so a measured GEMM rate is the better reference there.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def estimate(cores: int, ghz: float | None, flags: list[str] | set[str], vendor:
         "fp32_flops_per_cycle_per_core": per_cycle,
         "peak_fp32_flops": None,
         "peak_int8_ops": None,
-        "flops_method": "cores x GHz x FLOPs/cycle by ISA (2 FMA pipes assumed); an upper bound",
+        "flops_method": ("cores x GHz x FLOPs/cycle by ISA (2 FMA pipes assumed), at the highest clock the OS "
+                         "reports (a VM may report a nominal clock below the one it runs at)"),
     }
     if ghz and cores:
         hz = cores * ghz * 1e9
