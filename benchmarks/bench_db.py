@@ -175,6 +175,12 @@ def main() -> int:
     rows.append((f"warm `cm find script --tags={FEW_TAG}` ({found} found)", warm, 0.1))
     nomatch = median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], env, args.runs, expect_rc=None)
     rows.append(("warm no-match `cm find script --tags=no-such-tag-xyz`", nomatch, 0.1))
+    # a query the warm index has not answered before (replay cannot answer it): CM_REPLAY=no
+    off = dict(env, CM_REPLAY="no")
+    rows.append((f"warm index, new query (replay off): `cm find script --tags={FEW_TAG}`",
+                 median_of([cm, "find", "script", f"--tags={FEW_TAG}"], off, args.runs), None))
+    rows.append(("warm index, new no-match query (replay off)",
+                 median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], off, args.runs, expect_rc=None), None))
     listing = median_of([cm, "find", "script"], env, args.runs)
     listed = len(listing[4].stdout.split())
     rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
