@@ -25,7 +25,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from cm_backend_onnx import options as opt
 from cm_backend_onnx import providers as eps
 from cm_backend_onnx.wheels import install_plan
 from cmcore.errors import NOT_FOUND, CMError
-from cmcore.stats import latency_stats
+from cmcore.stats import timed_batches
 from cmcore.types import Device, InstallPlan
 
 NAME = "onnxruntime"
@@ -224,19 +223,7 @@ class OnnxRuntimeBackend:
 
     def run(self, handle: OnnxHandle, batches: Sequence[Any], warmup: int = 1) -> dict[str, Any]:
         """Warm up on the first batch, then time every batch; the stats also land in ``postprocess``."""
-        if not batches:
-            raise CMError("onnxruntime backend: run needs at least one batch", 1)
-        handle.warmup(batches[0], warmup)
-        timings, samples = [], 0
-        for batch in batches:
-            feed = handle.feed(batch)
-            start = time.perf_counter()
-            handle.predict(feed)
-            timings.append(time.perf_counter() - start)
-            samples += int(next(iter(feed.values())).shape[0]) if feed else 0
-        handle.last_stats = latency_stats(timings, samples)
-        handle.last_stats["warmup_batches"] = warmup
-        return handle.last_stats
+        return timed_batches(handle, batches, warmup, "onnxruntime backend")
 
     # -- postprocess --------------------------------------------------------------
     def postprocess(self, handle: OnnxHandle) -> dict[str, Any]:

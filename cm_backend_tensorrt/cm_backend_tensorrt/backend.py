@@ -36,7 +36,7 @@ import numpy as np
 from cm_backend_tensorrt import engine as engines
 from cm_backend_tensorrt import probe as probing
 from cmcore.errors import NOT_FOUND, CMError
-from cmcore.stats import latency_stats
+from cmcore.stats import timed_batches
 from cmcore.suggest import did_you_mean
 from cmcore.types import Device, InstallPlan
 
@@ -223,18 +223,7 @@ class TensorRTBackend:
 
     def run(self, handle: TrtHandle, batches: Sequence[Any], warmup: int = 1) -> dict[str, Any]:
         """Warm up on the first batch, then time each batch (host-to-host, copies included)."""
-        if not batches:
-            raise CMError("TensorRT backend: run needs at least one batch", 1)
-        handle.warmup(batches[0], warmup)
-        timings, samples = [], 0
-        for batch in batches:
-            feed = handle.feed(batch)
-            start = time.perf_counter()
-            handle.predict(feed)
-            timings.append(time.perf_counter() - start)
-            samples += int(next(iter(feed.values())).shape[0])
-        handle.last_stats = {**latency_stats(timings, samples), "warmup_batches": warmup}
-        return handle.last_stats
+        return timed_batches(handle, batches, warmup, "TensorRT backend")
 
     def postprocess(self, handle: TrtHandle) -> dict[str, Any]:
         return {"backend": NAME, "engine_version": handle.engine_version, "device": handle.device.name,
