@@ -120,6 +120,21 @@ def cached_probe(session: Any, key: str, probe: Callable[[], list]) -> list:
     return cached(session, key, safe)
 
 
+def detect_devices(session: Any, kind: str, from_override: Callable[[Any, str], list],
+                   probe_key: str, probe: Callable[[], list]) -> list:
+    """A hardware plugin's ``detect``, memoised in the session.
+
+    ``CM_OVERRIDE_<KIND>`` wins when set: empty means absent, any other value gives
+    ``from_override(session, value)``. Otherwise ``probe()`` runs (a probe that raises means
+    absent); ``probe_key`` holds whatever the probe's answer depends on (e.g. the env vars it reads).
+    """
+    value = override(session, kind)
+    if value is not None:
+        key = f"cm-hw-{kind}:override:{value}:{sorted(override_extras(session, kind).items())}"
+        return cached(session, key, lambda: from_override(session, value) if value else [])
+    return cached_probe(session, f"cm-hw-{kind}:probe:{probe_key}", probe)
+
+
 def device_component(component: Any, session: Any, kind: str, detect: Callable[[Any], list]) -> list[dict] | None:
     """The ``cm_detect`` answer of a hardware plugin: for ``Component(kind="device", name=kind)``
     the detected devices as dicts, None for other components or when none is present."""

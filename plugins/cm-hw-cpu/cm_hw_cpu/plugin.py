@@ -56,21 +56,13 @@ def _from_override(session: Any, value: str) -> Device:
 
 def detect(session: Any) -> list[Device]:
     """The CPU device(s) of this host, honouring ``CM_OVERRIDE_CPU``; never raises."""
-    value = _probe.override(session, KIND)
-    if value is not None:
-        key = f"cm-hw-cpu:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
-        return _probe.cached(session, key, lambda: [_from_override(session, value)] if value else [])
 
     def probe() -> list[Device]:
-        try:
-            from cm_hw_cpu import cpuinfo
+        from cm_hw_cpu import cpuinfo
 
-            info = cpuinfo.read_host(_probe.probe_timeout(session))
-        except Exception:  # a probe must never take the caller down
-            return []
-        return [_device_from_info(info, "probe")]
+        return [_device_from_info(cpuinfo.read_host(_probe.probe_timeout(session)), "probe")]
 
-    return _probe.cached(session, "cm-hw-cpu:probe", probe)
+    return _probe.detect_devices(session, KIND, lambda s, v: [_from_override(s, v)], "", probe)
 
 
 @hookimpl

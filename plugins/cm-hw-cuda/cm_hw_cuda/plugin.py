@@ -113,14 +113,8 @@ def probe_devices(session: Any, use_smi: bool = True, use_libcuda: bool = True) 
 
 def detect(session: Any) -> list[Device]:
     """The GPUs of this machine, honouring ``CM_OVERRIDE_CUDA``; cached per session; never raises."""
-    value = _probe.override(session, KIND)
-    if value is not None:
-        key = f"cm-hw-cuda:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
-        return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
-
-
-    key = f"cm-hw-cuda:probe:{_probe.env_get(session, 'CUDA_VISIBLE_DEVICES')}"
-    return _probe.cached_probe(session, key, lambda: probe_devices(session))
+    return _probe.detect_devices(session, KIND, _from_override, str(_probe.env_get(session, "CUDA_VISIBLE_DEVICES")),
+                                 lambda: probe_devices(session))
 
 
 @hookimpl

@@ -45,13 +45,7 @@ def probe_devices(session: Any, system: str | None = None, machine: str | None =
 
 def detect(session: Any) -> list[Device]:
     """The Metal device, honouring ``CM_OVERRIDE_METAL``; cached per session; never raises."""
-    value = _probe.override(session, KIND)
-    if value is not None:
-        key = f"cm-hw-metal:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
-        return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
-
-
-    return _probe.cached_probe(session, "cm-hw-metal:probe", lambda: probe_devices(session))
+    return _probe.detect_devices(session, KIND, _from_override, "", lambda: probe_devices(session))
 
 
 @hookimpl

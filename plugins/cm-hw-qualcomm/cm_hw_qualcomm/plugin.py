@@ -63,15 +63,8 @@ def probe_devices(session: Any) -> list[Device]:
 
 def detect(session: Any) -> list[Device]:
     """Qualcomm devices, honouring ``CM_OVERRIDE_QUALCOMM``; cached per session; never raises."""
-    value = _probe.override(session, KIND)
-    if value is not None:
-        key = f"cm-hw-qualcomm:override:{value}:{sorted(_probe.override_extras(session, KIND).items())}"
-        return _probe.cached(session, key, lambda: _from_override(session, value) if value else [])
-
-
-    key = "cm-hw-qualcomm:probe:" + "|".join(
-        str(_probe.env_get(session, k)) for k in ("CM_QAIC_UTIL", "QAIRT_SDK_ROOT", "QNN_SDK_ROOT"))
-    return _probe.cached_probe(session, key, lambda: probe_devices(session))
+    probe_key = "|".join(str(_probe.env_get(session, k)) for k in ("CM_QAIC_UTIL", "QAIRT_SDK_ROOT", "QNN_SDK_ROOT"))
+    return _probe.detect_devices(session, KIND, _from_override, probe_key, lambda: probe_devices(session))
 
 
 @hookimpl
