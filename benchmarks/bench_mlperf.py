@@ -62,33 +62,32 @@ def seeded_resnet50(session: Any, home: Path) -> dict[str, str]:
     return {"model_local_path": str(path), "model_md5sum": hashlib.md5(path.read_bytes()).hexdigest()}
 
 
-def gemm_peak(session: Any, home: Path, threads: int) -> float:
-    """FLOP/s of the best large FP32 matrix product on ``threads`` threads (perfref gemm)."""
+def perfref(session: Any, home: Path, args: list[str], timeout: float = 3600) -> dict:
+    """``python -m cm_scripts_mlops.mlperf.perfref ARGS`` in the tool-owned python (onnxruntime
+    there), in ``<home>/bench``; its JSON answer."""
     from cm_scripts_mlops.mlperf.scriptlib import run_json
 
     py = access(session, "get,generic-python-lib,_onnxruntime")["CM_PYTHON_BIN_WITH_PATH"]
     work = home / "bench"
     work.mkdir(parents=True, exist_ok=True)
-    return float(run_json(py, "cm_scripts_mlops.mlperf.perfref", ["gemm", "--threads", str(threads)],
-                          work)["gflops"]) * 1e9
+    return run_json(py, "cm_scripts_mlops.mlperf.perfref", args, work, timeout=timeout)
+
+
+def gemm_peak(session: Any, home: Path, threads: int) -> float:
+    """FLOP/s of the best large FP32 matrix product on ``threads`` threads (perfref gemm)."""
+    return float(perfref(session, home, ["gemm", "--threads", str(threads)])["gflops"]) * 1e9
 
 
 def measure(session: Any, home: Path, model: str, a: argparse.Namespace, peak: float | None) -> dict:
-    from cm_scripts_mlops.mlperf.scriptlib import run_json
-
     src = seeded_resnet50(session, home) if model == "resnet50" else {}
     menv = access(session, f"get,ml-model,_{model},_onnx,_fp32", **{k.replace("model_", ""): v for k, v in src.items()})
     denv = access(session, f"get,preprocessed,dataset,_skimage-photos,_for.{model}")
-    py = access(session, "get,generic-python-lib,_onnxruntime")["CM_PYTHON_BIN_WITH_PATH"]
-    work = home / "bench"
-    work.mkdir(parents=True, exist_ok=True)
     mfile, data = menv["CM_ML_MODEL_FILE_WITH_PATH"], denv["CM_DATASET_DATA_FILE"]
-    flops = run_json(py, "cm_scripts_mlops.mlperf.perfref", ["macs", mfile], work)["flops"]
+    flops = perfref(session, home, ["macs", mfile])["flops"]
 
     def bare(samples: int) -> dict:
-        return run_json(py, "cm_scripts_mlops.mlperf.perfref",
-                        ["bare", mfile, data, "--batch", str(a.batch), "--threads", str(a.threads),
-                         "--samples", str(samples)], work, timeout=1800)
+        return perfref(session, home, ["bare", mfile, data, "--batch", str(a.batch), "--threads", str(a.threads),
+                                       "--samples", str(samples)], timeout=1800)
 
     probe = bare(a.batch * 2)
     n = max(a.batch * 4, int(probe["samples_per_second"] * a.seconds) // a.batch * a.batch)
