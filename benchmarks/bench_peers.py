@@ -259,26 +259,24 @@ def bench_tool(tool: Tool, n: int, runs: int, timeout: float, counter: Path) -> 
     """Every case for one tool; a case past ``timeout`` ends the tool's run at this N."""
     mid = f"peerbench,item-{(n // 2) - (n // 2) % 10 + 1}"
     off = {"CM_REPLAY": "no"}  # this project only: the full lookup, as a first-time command pays it
-    cases: list[tuple[str, list[str] | None, object, int]] = [
-        ("start-up `--help`", tool.cmd("--help"), None, 1),
-        (f"find `--tags={mid}`", tool.cmd("find", "script", f"--tags={mid}"), None, 1),
-        (f"find `--tags={mid}`, replay off", tool.cmd("find", "script", f"--tags={mid}"), off, 1),
-        ("no-match find", tool.cmd("find", "script", "--tags=peerbench,no-such-tag"), None, 1),
-        ("list all scripts", tool.cmd("find", "script", *tool.list_flags), None, 1),
+    cases: list[tuple[str, list[str] | None, object, int, dict | None]] = [
+        ("start-up `--help`", tool.cmd("--help"), None, 1, None),
+        (f"find `--tags={mid}`", tool.cmd("find", "script", f"--tags={mid}"), None, 1, None),
+        (f"find `--tags={mid}`, replay off", tool.cmd("find", "script", f"--tags={mid}"), None, 1, off),
+        ("no-match find", tool.cmd("find", "script", "--tags=peerbench,no-such-tag"), None, 1, None),
+        ("list all scripts", tool.cmd("find", "script", *tool.list_flags), None, 1, None),
         ("uncached run (entry removed first)", tool.run_cmd("peerbench,leaf-cached"),
-         lambda: tool.rm_cache("leaf-cached"), 1),
-        ("cached run", tool.run_cmd("peerbench,leaf-cached"), None, 1),
-        ("cached run, replay off", tool.run_cmd("peerbench,leaf-cached"), off, 1),
-        (f"dependency chain of depth {DEPTH}", tool.run_cmd("peerbench,chain-0"), None, 1),
+         lambda: tool.rm_cache("leaf-cached"), 1, None),
+        ("cached run", tool.run_cmd("peerbench,leaf-cached"), None, 1, None),
+        ("cached run, replay off", tool.run_cmd("peerbench,leaf-cached"), None, 1, off),
+        (f"dependency chain of depth {DEPTH}", tool.run_cmd("peerbench,chain-0"), None, 1, None),
         (f"{CONCURRENT} concurrent cold runs of one cached script", tool.run_cmd("peerbench,conc-cached"),
-         lambda: tool.rm_cache("conc-cached"), CONCURRENT),
+         lambda: tool.rm_cache("conc-cached"), CONCURRENT, None),
         ("cold install of `six` (generic-python-lib)", tool.pylib_cmd,
-         (lambda: run_quiet(tool.reset_pylib, tool.env)), 1),
+         (lambda: run_quiet(tool.reset_pylib, tool.env)), 1, None),
     ]
     out: dict[str, dict] = {}
-    for label, cmd, before, parallel in cases:
-        extra = before if isinstance(before, dict) else None
-        before = None if extra is not None else before
+    for label, cmd, before, parallel, extra in cases:
         try:
             out[label] = measure(cmd, tool, runs, timeout, before=before, parallel=parallel,
                                  counter=counter if parallel > 1 else None, extra_env=extra)
