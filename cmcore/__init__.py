@@ -11,13 +11,13 @@ Plugins use ``from cmcore import hookimpl``.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import cmcore` must not import typing or pluggy
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `import cmcore` must not import typing
 if TYPE_CHECKING:
     from typing import Any
 
-    import pluggy
+    from cmcore.hooks import HookimplMarker
 
-    hookimpl: pluggy.HookimplMarker
+    hookimpl: HookimplMarker
 
 __version__ = "0.1.0"
 
@@ -34,10 +34,10 @@ def access(i: dict | str | list) -> dict:
 
 
 def __getattr__(name: str) -> Any:  # lazy re-exports, so `import cmcore` stays cheap
-    if name == "hookimpl":  # made once, on first use, so a replayed command never imports pluggy
-        import pluggy
+    if name == "hookimpl":  # made once, on first use (pluggy reads the marks it makes, too)
+        from cmcore.hooks import HookimplMarker
 
-        marker = globals()["hookimpl"] = pluggy.HookimplMarker("cm")
+        marker = globals()["hookimpl"] = HookimplMarker("cm")
         return marker
     if name == "CMError":
         from cmcore.errors import CMError

@@ -1,7 +1,7 @@
 """Every hook the core calls, in one place.
 
 Plugins implement these with ``from cmcore import hookimpl``. The project name of the
-pluggy manager and the entry point group are both ``cm``; every hook starts with ``cm_``.
+plugin manager and the entry point group are both ``cm``; every hook starts with ``cm_``.
 New parameters may be added to a hook later; an implementation may always accept fewer
 arguments than the spec lists (pluggy passes only the ones it names).
 
@@ -17,11 +17,12 @@ Two kinds of hook:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from cmcore.hooks import HookspecMarker
 
-import pluggy
-
+TYPE_CHECKING = False  # no `typing` import on the path of every command
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from cmcore.session import Session
     from cmcore.types import (
         AutomationSpec,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SinkSpec,
     )
 
-hookspec = pluggy.HookspecMarker("cm")
+hookspec = HookspecMarker("cm")
 
 
 # --------------------------------------------------------------------------------------

@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any
-
-import pluggy
 
 from cmcore import hookspecs
 from cmcore.errors import CMError
+from cmcore.hooks import LitePluginManager
 from cmcore.records import field, record
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT = "cm"
 ENTRY_POINT_GROUP = "cm"
@@ -59,8 +61,9 @@ class PluginInfo:
         }
 
 
-class CMPluginManager(pluggy.PluginManager):
-    """A pluggy manager that also remembers where each plugin came from and what failed."""
+class CMPluginManager(LitePluginManager):
+    """A plugin manager (pluggy's, without importing pluggy until needed: :mod:`cmcore.hooks`)
+    that also remembers where each plugin came from and what failed."""
 
     def __init__(self) -> None:
         super().__init__(PROJECT)
