@@ -42,7 +42,7 @@ TYPE_CHECKING = False  # no `typing` import here: it alone costs more than a who
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 1
+FORMAT = 2  # 2: a folder is checked through its index shard
 MAGIC = b"CMRP"
 MAX_RECORDS = 256  # per home; the oldest half is dropped beyond this
 _VOLATILE_ENV = frozenset({"OLDPWD", "SHLVL", "_"})  # set by shells, changes nothing we do
@@ -146,27 +146,19 @@ def _drop(path: str) -> None:
         pass
 
 
-def _folder_fresh(folder: str, dir_sig: Sig, paths: str, sigs: bytes) -> bool:
-    """The index's own freshness test (``cmcore.db.index.stale_rows``), all or nothing: the
-    folder, then each meta file (or meta-less artifact folder) under it, one stat each."""
+def _folder_fresh(folder: str, dir_sig: Sig, shard: str, token: int) -> bool:
+    """The index's own freshness test: the folder, then (the shard written when the record was
+    made must still be there) every meta file it covers, one stat each."""
     if sig(folder) != dir_sig:
         return False
-    if not paths:
-        return True
-    want = memoryview(sigs).cast("q")
-    stat = os.stat
-    base = folder + os.sep
-    i = 0
-    for rel in paths.split("\0"):
-        try:
-            st = stat(base + rel)
-        except OSError:
-            return False
-        if (st.st_mtime_ns != want[i] or st.st_ctime_ns != want[i + 1] or st.st_size != want[i + 2]
-                or st.st_ino != want[i + 3]):
-            return False
-        i += 4
-    return True
+    if not shard:
+        return True  # it held no artifact folders: any new one changes its signature
+    from cmcore import shardfile
+
+    fr = shardfile.read_fresh(shard)
+    if fr is None or fr[0] != folder or fr[1] != token:
+        return False
+    return shardfile.paths_fresh(folder, fr[3].split("\0") if fr[3] else [], *fr[4:8])
 
 
 def valid(rec: dict, material: tuple) -> bool:
@@ -177,8 +169,8 @@ def valid(rec: dict, material: tuple) -> bool:
         if sig(path) != s:
             _trace(f"changed since recorded: {path}")
             return False
-    for folder, dir_sig, paths, sigs in rec["folders"]:
-        if not _folder_fresh(folder, dir_sig, paths, sigs):
+    for folder, dir_sig, shard, token in rec["folders"]:
+        if not _folder_fresh(folder, dir_sig, shard, token):
             _trace(f"changed since recorded: an artifact in {folder}")
             return False
     return True
@@ -276,20 +268,15 @@ class Recorder:
             self.file(os.path.join(d, n))
 
     def folder(self, folder: str, shard: Any) -> None:
-        """An automation folder as the index just validated it (its shard's columns)."""
-        from array import array
-
-        c = shard.cols
-        rels: list[str] = []
-        flat: list[int] = []
-        for name, files, sigs in zip(c["name"], c["files"], c["sigs"], strict=True):
-            paths = [f"{name}{os.sep}{f}" for f in files] if files else [name]
-            if len(sigs) != 4 * len(paths) or -1 in sigs:  # not (yet) trustworthy: no record
-                self.refuse(f"the index of {folder} holds entries that changed too recently")
-                return
-            rels += paths
-            flat += sigs
-        self.folders[folder] = (folder, tuple(shard.dir_sig), "\0".join(rels), array("q", flat).tobytes())
+        """An automation folder as the index just validated it: its shard, by file and token."""
+        if not shard.rels:  # no artifact folders (or no folder): its own signature says it all
+            self.folders[folder] = (folder, tuple(shard.dir_sig), "", 0)
+        elif shard.path is None:  # not what is on disk (index off, or a write that failed)
+            self.refuse(f"the index of {folder} is not saved")
+        elif shard.racy():
+            self.refuse(f"the index of {folder} holds entries that changed too recently")
+        else:
+            self.folders[folder] = (folder, tuple(shard.dir_sig), shard.path, shard.token)
 
     def refuse(self, why: str) -> None:
         if not self.refused:
@@ -330,7 +317,7 @@ class Recorder:
             if not self._trusted(s):
                 _trace(f"not recorded: {p} changed too recently to be trusted")
                 return False
-        for f, dir_sig, _paths, _sigs in self.folders.values():
+        for f, dir_sig, _shard, _token in self.folders.values():
             # the rows' own signatures were taken by the index, which marks young ones as racy
             if not self._trusted(dir_sig):
                 _trace(f"not recorded: {f} changed too recently to be trusted")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
 
 from test_db_support import make_repo, write_artifact
+
+from cmcore import shardfile
 
 WORKER = textwrap.dedent('''
     import sys
@@ -56,9 +57,13 @@ def test_eight_processes_add_update_and_search(cm_home, tmp_path):
     assert len({a.uid for a in found}) == 8 * n
     tags = s.db.load("demo", "shared").meta["tags"]
     assert sorted(t for t in tags if t != "shared") == sorted(f"t{w}-{k}" for w in range(8) for k in range(n))
-    # every index file on disk is whole JSON
-    for shard in (cm_home / "index" / "shards").glob("*.json"):
-        json.loads(shard.read_text())
+    # every index file on disk is whole (both checksums hold)
+    shards = list((cm_home / "index" / "shards").glob("*.shard"))
+    assert shards
+    for shard in shards:
+        data = shard.read_bytes()
+        shardfile.decode_fresh(data)
+        shardfile.decode_rows(data)
     # and no staging folder was left behind
     assert not [p for p in (cm_home / "repos" / "local" / "demo").iterdir() if p.name.startswith(".")]
 

@@ -9,6 +9,7 @@ import shutil
 import pytest
 from test_db_support import make_repo, no_racy, write_artifact  # noqa: F401 (fixture)
 
+from cmcore import shardfile
 from cmcore.db import metafiles
 
 
@@ -127,39 +128,62 @@ def test_folder_without_meta_becomes_an_artifact(cm_session, repo):
     assert aliases(db.search("demo", tags="done")) == ["in-progress"]
 
 
+def read_shard(p):
+    data = p.read_bytes()
+    return shardfile.decode_fresh(data), shardfile.decode_rows(data)
+
+
+def demo_shard(cm_session):
+    shards = list((cm_session.home / "index" / "shards").glob("*.shard"))
+    target = [p for p in shards if read_shard(p)[0][0].endswith(os.sep + "demo")]
+    assert len(target) == 1
+    return target[0]
+
+
 def test_corrupt_index_file_is_rebuilt_with_one_warning(cm_session, repo, capsys):
     db = cm_session.db
     db.search("demo")
-    shards = list((cm_session.home / "index" / "shards").glob("*.json"))
-    target = [p for p in shards if json.loads(p.read_text())["folder"].endswith(os.sep + "demo")]
-    assert len(target) == 1
-    target[0].write_text('{"v": 1, "folder": "trunc')
+    target = demo_shard(cm_session)
+    good = target.read_bytes()
+    target.write_bytes(good[: len(good) // 2])  # a torn file: its checksum fails
     capsys.readouterr()
     assert len(db.search("demo", tags="few")) == 3
     err = capsys.readouterr().err
     assert err.count("cm warning:") == 1 and "is corrupt (" in err and "rebuilding" in err
-    data = json.loads(target[0].read_text())
-    assert len(data["cols"]["name"]) == 20
-    # wrong shapes are corrupt too: missing columns, or rows whose values have the wrong types
-    from cmcore.db.index import FORMAT
-
-    target[0].write_text(json.dumps({"v": FORMAT, "folder": data["folder"], "dir": [1], "cols": {"name": [1]}}))
-    assert len(db.search("demo", tags="few")) == 3
-    bad = dict(data, cols=dict(data["cols"], sigs=[None] * 20))
-    target[0].write_text(json.dumps(bad))
-    capsys.readouterr()
+    fresh, cols = read_shard(target)
+    assert len(cols["name"]) == 20 and len(fresh[3].split("\0")) == 20
+    # wrong shapes with valid checksums are corrupt too: missing columns, or more paths than
+    # signatures
+    target.write_bytes(shardfile.encode(fresh, {"name": cols["name"]}))
     assert len(db.search("demo", tags="few")) == 3
     assert "is corrupt" in capsys.readouterr().err
-    assert json.loads(target[0].read_text())["cols"]["sigs"][0] is not None
+    target.write_bytes(shardfile.encode((*fresh[:4], fresh[4][:-1], *fresh[5:]), cols))
+    assert len(db.search("demo", tags="few")) == 3
+    assert "is corrupt" in capsys.readouterr().err
+    assert len(read_shard(target)[0][4]) == 20
+    # values of the wrong type in the signatures only look changed: those rows are read again
+    target.write_bytes(shardfile.encode((*fresh[:4], [None] * 20, *fresh[5:]), cols))
+    assert len(db.search("demo", tags="few")) == 3
+    assert None not in read_shard(target)[0][4]
+    # garbage, and an index file of an older version (JSON), are replaced without a word
+    target.write_bytes(b"\x00garbage")
+    old = target.with_suffix(".json")
+    old.write_text('{"v": 2}')
+    assert len(db.search("demo", tags="few")) == 3
+    assert capsys.readouterr().err == ""
+    assert read_shard(target)[1]["name"] == cols["name"]
+    target.unlink()
+    assert len(db.search("demo", tags="few")) == 3
+    assert not old.exists()
 
 
 def test_reindex_rebuilds(cm_session, repo, cm_cli):
     db = cm_session.db
     db.search("demo")
     shard_dir = cm_session.home / "index" / "shards"
-    before = {p.name for p in shard_dir.glob("*.json")}
+    before = {p.name for p in shard_dir.glob("*.shard")}
     db.reindex()
-    after = {p.name for p in shard_dir.glob("*.json")}
+    after = {p.name for p in shard_dir.glob("*.shard")}
     assert before <= after
     r = cm_cli("reindex", "repo")
     assert r.exit_code == 0, r.stderr
@@ -167,11 +191,15 @@ def test_reindex_rebuilds(cm_session, repo, cm_cli):
 
 def test_index_files_are_small_and_columnar(cm_session, repo):
     cm_session.db.search("demo")
-    shard = next(p for p in (cm_session.home / "index" / "shards").glob("*.json")
-                 if json.loads(p.read_text())["folder"].endswith("demo"))
-    data = json.loads(shard.read_text())
-    assert set(data["cols"]) >= {"name", "alias", "uid", "tags", "files", "sigs"}
-    assert data["cols"]["files"][0] == ["_cm.yaml"]
+    target = demo_shard(cm_session)
+    fresh, cols = read_shard(target)
+    assert set(cols) >= {"name", "alias", "uid", "tags", "files"}
+    assert cols["files"][0] == ("_cm.yaml",)
+    assert fresh[3].split("\0")[0] == "art-00" + os.sep + "_cm.yaml"
+    st = (repo / "demo" / "art-00" / "_cm.yaml").stat()
+    assert [fresh[i][0] for i in range(4, 8)] in ([st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino],
+                                                   [-1, -1, -1, -1])
+    assert target.stat().st_size < 20 * 400
 
 
 def test_parallel_first_indexing_gives_the_same_rows(cm_session, repo, monkeypatch, capsys):

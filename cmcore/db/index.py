@@ -1,16 +1,18 @@
 """The persistent index: what each automation folder of each repo holds, kept never stale.
 
-One small JSON file ("shard") per ``<repo content>/<automation>/`` folder lives under
-``<home>/index/shards/``, stored by column. A shard records, per artifact folder, its
-alias, uid, tags, dialect, ``sort``, whether its meta uses ``_base``, a parse error if
-any, and the stat signature (mtime, ctime, size, inode) of each meta file, observed
-*before* the file was read. A lookup therefore:
+One file ("shard", :mod:`cmcore.shardfile`) per ``<repo content>/<automation>/`` folder
+lives under ``<home>/index/shards/``, stored by column. A shard records, per artifact
+folder, its alias, uid, tags, dialect, ``sort``, whether its meta uses ``_base``, a parse
+error if any, and the stat signature (mtime, ctime, size, inode) of each meta file,
+observed *before* the file was read. A lookup therefore:
 
 * stats the automation folder: a new mtime means folders were added or removed, so the
   folder is listed again (``os.scandir``; unchanged artifacts are not parsed);
 * stats each recorded meta file: a different signature means an edit (in place or by
   rename), so only that artifact is parsed again; a vanished one is dropped. A folder that
   had no meta file yet (a cache entry being made) is checked through its own signature.
+  These stats are first made all at once (relative to the open folder, split between two
+  threads for thousands); only when one differs is each row checked to find which.
 
 No YAML is parsed on a warm lookup; when folders must be read, only the indexed keys are
 built from YAML, and a first indexing of thousands of folders uses fork workers. Timestamps
@@ -20,7 +22,8 @@ as "racy" and re-checked next time, so a change within one filesystem clock tick
 missed (the trick git uses for its index). Shards are written with an
 atomic replace under a lock, so readers never see half a file; because every entry is
 re-validated against the disk, a concurrent writer can at worst cost a re-scan, never a
-wrong answer. A shard that does not parse is rebuilt after one warning.
+wrong answer. A shard that does not parse is rebuilt after one warning; one of an older
+format is replaced quietly.
 
 One case is seen late on purpose: a *second* meta file created by hand next to an existing
 one (a ``_cm.json`` overlay added to a YAML-only artifact) changes neither the folder
@@ -31,20 +34,25 @@ artifact on every lookup. Loading an artifact's meta always reads the files pres
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
+from cmcore import shardfile
 from cmcore.db import metafiles
 from cmcore.digest import sha1
 from cmcore.errors import CMError
 from cmcore.refs import is_uid
 from cmcore.replay import racy_window
+from cmcore.shardfile import paths_fresh as shard_fresh
 
-FORMAT = 2  # 2: signatures are lists of ints
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
+
 RACY_NS = 2_000_000_000  # at most this; 100 ms where times have sub-second parts (racy_window)
 RACY = (-1, -1, -1, -1)  # matches no real file (no inode is -1): re-check next time
 
@@ -73,15 +81,58 @@ class Row:
         return tuple(getattr(self, k) for k in self.__slots__)
 
 
-_COLS = ("name", "alias", "uid", "tags", "dialect", "files", "sigs", "has_base", "error", "sort")
+_COLS = ("name", "alias", "uid", "tags", "dialect", "files", "has_base", "error", "sort")  # stored per row
 
 
 class Shard:
-    """The rows of one automation folder, stored by column (fast to load, nothing built per row)."""
+    """The rows of one automation folder, stored by column (fast to load, nothing built per row).
 
-    def __init__(self, dir_sig: list[int] | None = None, cols: dict[str, list] | None = None) -> None:
+    Next to the columns: ``rels``, one path per meta file (``name/_cm.yaml``) or meta-less
+    artifact folder (``name``), and ``sig``, their signatures as four parallel lists (mtimes,
+    ctimes, sizes, inodes), which is what a warm lookup checks. ``token`` changes with every
+    write (:mod:`cmcore.replay` refers to a shard by it); ``path`` is the file this shard
+    matches on disk, or None.
+    """
+
+    def __init__(self, dir_sig: list[int] | None = None, cols: dict[str, list] | None = None,
+                 rels: list[str] | None = None, sig: tuple[list[int], ...] | None = None, token: int = 0) -> None:
         self.dir_sig: list[int] = dir_sig if dir_sig is not None else []
         self.cols: dict[str, list] = cols if cols is not None else {c: [] for c in _COLS}
+        self.rels: list[str] = rels if rels is not None else []
+        self.sig: tuple[list[int], ...] = sig if sig is not None else ([], [], [], [])
+        self.token = token
+        self.path: str | None = None
+        self._offs: list[int] | None = None
+
+    @classmethod
+    def from_rows(cls, dir_sig: list[int], rows: list[Row]) -> Shard:
+        cols: dict[str, list] = {c: [] for c in _COLS}
+        rels: list[str] = []
+        sig: tuple[list[int], ...] = ([], [], [], [])
+        # Equal values are stored as one object (marshal writes the others as references), so
+        # loading creates each distinct tag, file list or dialect once, not once per row.
+        shared: dict = {}
+        one = shared.setdefault
+        sep = os.sep
+        for r in rows:
+            name = one(r.name, r.name)
+            cols["name"].append(name)
+            cols["alias"].append(one(r.alias, r.alias))
+            cols["uid"].append(r.uid)
+            cols["tags"].append([one(t, t) for t in r.tags])
+            cols["dialect"].append(one(r.dialect, r.dialect))
+            files = tuple(r.files)
+            cols["files"].append(one(files, files))
+            cols["has_base"].append(r.has_base)
+            cols["error"].append(one(r.error, r.error))
+            cols["sort"].append(r.sort)
+            paths = [r.name + sep + f for f in files] if files else [r.name]
+            sigs = r.sigs if len(r.sigs) == 4 * len(paths) else list(RACY) * len(paths)
+            for j in range(len(paths)):
+                for i in range(4):
+                    sig[i].append(sigs[4 * j + i])
+            rels += paths
+        return cls(dir_sig, cols, rels, sig)
 
     def __len__(self) -> int:
         return len(self.cols["name"])
@@ -90,19 +141,33 @@ class Shard:
     def names(self) -> list[str]:
         return self.cols["name"]
 
+    def offsets(self) -> list[int]:
+        """Where each row's paths start in ``rels`` (and one past the end)."""
+        if self._offs is None:
+            if len(self.rels) == len(self):  # every row has one path (each has at least one)
+                self._offs = list(range(len(self) + 1))
+                return self._offs
+            offs = [0]
+            for files in self.cols["files"]:
+                offs.append(offs[-1] + (len(files) or 1))
+            if offs[-1] != len(self.rels):
+                raise ValueError("the paths do not match the rows")
+            self._offs = offs
+        return self._offs
+
+    def row_sigs(self, k: int) -> list[int]:
+        offs = self.offsets()
+        return [x for j in range(offs[k], offs[k + 1]) for x in (self.sig[0][j], self.sig[1][j],
+                                                                   self.sig[2][j], self.sig[3][j])]
+
     def row(self, k: int) -> Row:
-        return Row(*(self.cols[c][k] for c in _COLS))
+        c = self.cols
+        return Row(c["name"][k], c["alias"][k], c["uid"][k], c["tags"][k], c["dialect"][k], list(c["files"][k]),
+                   self.row_sigs(k), c["has_base"][k], c["error"][k], c["sort"][k])
 
-    def set_row(self, k: int, row: Row) -> None:
-        for c in _COLS:
-            self.cols[c][k] = getattr(row, c)
-
-    def append(self, row: Row) -> None:
-        for c in _COLS:
-            self.cols[c].append(getattr(row, c))
-
-    def keep(self, ks: list[int]) -> Shard:
-        return Shard(self.dir_sig, {c: [v[k] for k in ks] for c, v in self.cols.items()})
+    def racy(self) -> bool:
+        """Whether a signature was too young to be trusted when taken (it is checked again)."""
+        return -1 in self.sig[0]
 
 
 def stat_sig(st: os.stat_result, now_ns: int) -> list[int]:
@@ -182,38 +247,44 @@ def scan_many(folder: str, names: list[str], now_ns: int) -> list[tuple[Row | No
 
 
 def stale_rows(folder: str, shard: Shard) -> list[int]:
-    """Indexes of rows whose files changed: the hot loop of a warm lookup (one stat per meta file)."""
+    """Indexes of rows whose files changed: the hot path of a warm lookup.
+
+    First all or nothing (:func:`cmcore.shardfile.paths_fresh`, one stat per path); only when
+    something differs, row by row to find what."""
+    if len(shard.rels) != len(shard.sig[0]) or any(len(x) != len(shard.rels) for x in shard.sig[1:]):
+        raise ValueError("signature lists of different lengths")
+    if shard_fresh(folder, shard.rels, *shard.sig):
+        return []
+    offs = shard.offsets()
+    mt, ct, sz, ino = shard.sig
     stat = os.stat
     base = folder + os.sep
-    sep = os.sep
     out = []
-    for k, (name, files, sigs) in enumerate(zip(shard.cols["name"], shard.cols["files"], shard.cols["sigs"],
-                                                strict=True)):
-        if len(files) == 1:  # the usual case, kept tight
+    for k in range(len(shard)):
+        for j in range(offs[k], offs[k + 1]):
             try:
-                st = stat(base + name + sep + files[0])
-            except OSError:
-                out.append(k)
-                continue
-            if (st.st_ino != sigs[3] or st.st_mtime_ns != sigs[0] or st.st_ctime_ns != sigs[1]
-                    or st.st_size != sigs[2]):
-                out.append(k)
-            continue
-        # a folder without meta is checked through the folder itself (a meta file may appear)
-        paths = [base + name + sep + f for f in files] if files else [base + name]
-        if len(sigs) != 4 * len(paths):
-            out.append(k)
-            continue
-        for j, p in enumerate(paths):
-            try:
-                st = stat(p)
+                st = stat(base + shard.rels[j])
             except OSError:
                 out.append(k)
                 break
-            if [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino] != sigs[4 * j:4 * j + 4]:
+            if (st.st_ctime_ns != ct[j] or st.st_ino != ino[j] or st.st_mtime_ns != mt[j]
+                    or st.st_size != sz[j]):
                 out.append(k)
                 break
     return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a lookup makes tens of thousands of small objects
+    (columns, stat results), none in cycles, and collections while making them only cost time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Index:
@@ -227,64 +298,80 @@ class Index:
     # -- files --------------------------------------------------------------------------
     def shard_path(self, folder: str) -> Path:
         key = sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:20]
-        return self.root / "shards" / f"{key}.json"
+        return self.root / "shards" / f"{key}.shard"
 
     def _read(self, folder: str) -> Shard | None:
         p = self.shard_path(folder)
         try:
-            with open(p, encoding="utf-8") as f:
-                text = f.read()
+            with open(p, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
+            old = p.with_suffix(".json")  # an index written by an older version: replaced
+            if old.exists():
+                self.drop_file(old)
             return None
-        except (OSError, UnicodeDecodeError) as exc:  # a damaged file may not even be UTF-8
+        except OSError as exc:
             self.warn(f"cannot read the index file {p}: {metafiles.one_line(exc)}; rebuilding it")
             return None
+        if data[:4] != shardfile.MAGIC:
+            return None  # another format: rebuild quietly
         try:
-            data = json.loads(text)
-            if data.get("v") != FORMAT or data.get("folder") != folder:
-                return None  # another format or a hash clash: rebuild quietly
-            cols = data["cols"]
-            if sorted(cols) != sorted(_COLS) or len({len(cols[c]) for c in _COLS}) != 1:
-                raise ValueError("columns missing or of different lengths")
-            if not all(isinstance(cols[c], list) for c in _COLS):
-                raise ValueError("a column is not a list")
-            return Shard([int(x) for x in data["dir"]], cols)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            fr = shardfile.decode_fresh(data)
+            if fr[0] != folder:
+                return None  # a hash clash: rebuild quietly
+            cols = shardfile.decode_rows(data)
+            if not isinstance(cols, dict) or sorted(cols) != sorted(_COLS):
+                raise ValueError("columns missing")
+            if not all(isinstance(cols[c], list) for c in _COLS) or len({len(cols[c]) for c in _COLS}) != 1:
+                raise ValueError("a column is not a list, or columns of different lengths")
+            shard = Shard(list(fr[2]), cols, fr[3].split("\0") if fr[3] else [], tuple(fr[4:8]), fr[1])
+            shard.offsets()  # rows and paths agree
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             self.warn(f"the index file {p} is corrupt ({metafiles.one_line(exc)}); rebuilding it")
             return None
+        shard.path = str(p)
+        return shard
 
     def _write(self, folder: str, shard: Shard) -> None:
         from cmcore.fsutil import FileLock
-        from cmcore.metaio import atomic_write_text
+        from cmcore.metaio import atomic_write_bytes
 
         p = self.shard_path(folder)
-        text = json.dumps({"v": FORMAT, "folder": folder, "dir": shard.dir_sig, "cols": shard.cols},
-                          separators=(",", ":"), ensure_ascii=False)
+        shard.token = int.from_bytes(os.urandom(8), "little")
+        shard.path = None
+        data = shardfile.encode((folder, shard.token, shard.dir_sig, "\0".join(shard.rels), *shard.sig),
+                                shard.cols)
         try:
             with FileLock(self.root / "locks" / f"{p.stem}.lock", timeout=30):
-                atomic_write_text(p, text)
+                atomic_write_bytes(p, data)
         except (OSError, CMError):
-            pass  # a read-only or busy index only costs speed: the disk is the truth
+            return  # a read-only or busy index only costs speed: the disk is the truth
+        shard.path = str(p)
 
-    def drop(self, folder: str) -> None:
+    @staticmethod
+    def drop_file(p: Path) -> None:
         try:
-            self.shard_path(folder).unlink()
+            p.unlink()
         except OSError:
             pass
+
+    def drop(self, folder: str) -> None:
+        self.drop_file(self.shard_path(folder))
 
     def clear(self) -> None:
         """Forget every shard (``cm reindex repo`` then rebuilds them)."""
         d = self.root / "shards"
         if d.is_dir():
-            for p in d.glob("*.json"):
-                try:
-                    p.unlink()
-                except OSError:
-                    pass
+            for p in [*d.glob("*.shard"), *d.glob("*.json")]:
+                self.drop_file(p)
 
     # -- the lookup ---------------------------------------------------------------------
     def rows(self, folder: str, _retry: bool = True) -> tuple[Shard, dict[str, dict]]:
         """The fresh shard of one automation folder, plus the metas parsed while refreshing."""
+        with gc_paused():
+            return self._rows(folder, _retry)
+
+    def _rows(self, folder: str, _retry: bool) -> tuple[Shard, dict[str, dict]]:
         now = time.time_ns()
         try:
             st = os.stat(folder)
@@ -302,16 +389,12 @@ class Index:
             if names != shard.names:
                 changed = True
                 pos = {n: k for k, n in enumerate(shard.names)}
-                fresh = Shard()
-                for n in names:
-                    k = pos.get(n)
-                    fresh.append(shard.row(k) if k is not None else Row(n, sigs=list(RACY)))
-                shard = fresh
+                shard = Shard.from_rows(shard.dir_sig, [shard.row(pos[n]) if n in pos else Row(n, sigs=list(RACY))
+                                                        for n in names])
         if shard.dir_sig != dir_sig:
             changed = True
             shard.dir_sig = dir_sig
         metas: dict[str, dict] = {}
-        gone: list[int] = []
         try:
             stale = stale_rows(folder, shard)
         except (TypeError, IndexError, ValueError) as exc:  # a shard of the wrong shape
@@ -319,22 +402,20 @@ class Index:
                 raise
             self.warn(f"the index file {self.shard_path(folder)} is corrupt ({exc}); rebuilding it")
             self.drop(folder)
-            return self.rows(folder, _retry=False)
-        scanned = scan_many(folder, [shard.cols["name"][k] for k in stale], now)
-        for k, (new, meta) in zip(stale, scanned, strict=True):
-            old = shard.row(k)
-            if new is None:
-                gone.append(k)
+            return self._rows(folder, _retry=False)
+        if stale:
+            scanned = scan_many(folder, [shard.names[k] for k in stale], now)
+            replaced: dict[int, Row | None] = {}
+            for k, (new, meta) in zip(stale, scanned, strict=True):
+                old = shard.row(k)
+                if new is None or new.key() != old.key():
+                    replaced[k] = new  # None: gone
+                if meta is not None:
+                    metas[old.name] = meta
+            if replaced:
                 changed = True
-                continue
-            if new.key() != old.key():
-                changed = True
-            shard.set_row(k, new)
-            if meta is not None:
-                metas[old.name] = meta
-        if gone:
-            dropped = set(gone)
-            shard = shard.keep([k for k in range(len(shard)) if k not in dropped])
+                rows = [replaced[k] if k in replaced else shard.row(k) for k in range(len(shard))]
+                shard = Shard.from_rows(shard.dir_sig, [r for r in rows if r is not None])
         if changed and self.enabled:
             self._write(folder, shard)
         return shard, metas
