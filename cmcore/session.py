@@ -13,11 +13,13 @@ import contextvars
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from cmcore.log import INFO, Logger
 
-if TYPE_CHECKING:  # pragma: no cover
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
+
     from cmcore.plugins import CMPluginManager
 
 _current: contextvars.ContextVar[Session | None] = contextvars.ContextVar("cm_session", default=None)

@@ -7,12 +7,15 @@ Names are normalised to lowercase.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
 
 from cmcore.records import field, record
 
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
+    from cmcore.backend import Backend
     from cmcore.session import Session
 
 
@@ -93,37 +96,6 @@ class InstallPlan:
     note: str = ""
 
 
-@runtime_checkable
-class Backend(Protocol):
-    """An inference engine (ONNX Runtime, TensorRT, ...). See docs/plugins.md."""
-
-    name: str
-
-    def detect(self, session: Session, python: str | None = None) -> Mapping[str, Any]:
-        """Return ``{'available': bool, 'version': str|None, 'devices': [...], 'reason': str}``.
-
-        ``python`` names another interpreter to inspect (e.g. the tool-owned venv); None is
-        the current one.
-        """
-        ...
-
-    def install(self, session: Session, device: Device, python: str | None = None) -> InstallPlan:
-        """What to pip-install for ``device`` into ``python``'s environment."""
-        ...
-
-    def load(self, model_path: str, device: Device, options: Mapping[str, Any]) -> Any:
-        """Load a model for a device; return a handle with ``predict(batch) -> outputs``."""
-        ...
-
-    def run(self, handle: Any, batches: Sequence[Any], warmup: int = 1) -> Mapping[str, Any]:
-        """Warm up, predict every batch, return latency statistics (ms, p50/p90/p99, samples/s)."""
-        ...
-
-    def postprocess(self, handle: Any) -> Mapping[str, Any]:
-        """Metrics and engine versions for the results record."""
-        ...
-
-
 @record(frozen=True)
 class BackendSpec:
     """Registration record of an inference backend; ``factory()`` returns a :class:`Backend`."""
@@ -175,3 +147,11 @@ class Component:
     kind: str
     name: str
     data: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Backend":  # the protocol lives with typing, imported only by who asks for it
+        from cmcore.backend import Backend
+
+        return Backend
+    raise AttributeError(name)

@@ -7,9 +7,10 @@ through ``self.session.db``; automations override or add verbs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
-if TYPE_CHECKING:  # pragma: no cover
     from cmcore.session import Session
 
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from cmcore.automations.base import Automation
 from cmcore.errors import GENERIC, MALFORMED, NOT_FOUND, CMError
 
-if TYPE_CHECKING:  # pragma: no cover
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
     from cmcore.db import Artifact
     from cmcore.session import Session
 

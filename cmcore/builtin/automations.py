@@ -6,10 +6,12 @@ Each factory imports its module only when that automation is first used, so
 
 from __future__ import annotations
 
-from typing import Any
-
 from cmcore import hookimpl
 from cmcore.types import AutomationSpec
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
 
 REPO_UID = "55c3e27e8a140e48"
 SCRIPT_UID = "5b4e0237da074764"

@@ -7,12 +7,15 @@ on ``i['automation']`` (which is this very object, never a deep copy: flaw 17).
 from __future__ import annotations
 
 import os
-from typing import ClassVar
 
 from cmcore.automations.generic import GenericActions
 from cmcore.errors import GENERIC, CMError
 from cmcore.script.helpers import ScriptHelpers
 from cmcore.script.verbs_repro import ReproVerbs
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
