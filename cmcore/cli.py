@@ -105,7 +105,18 @@ def run_grammar(session: Any, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``cm``."""
-    return _main(list(sys.argv[1:] if argv is None else argv), process=argv is None)
+    return _ending(_main(list(sys.argv[1:] if argv is None else argv), process=argv is None), argv is None)
+
+
+def _ending(rc: int, process: bool) -> int:
+    if process:
+        # The process ends next. Its objects (an index of 10,000 artifacts is ~100,000 of them)
+        # need no cycle search at shutdown: freezing them saves ~10 ms of a `cm find`, while
+        # everything that exit does (atexit, flushing, finalizers) still runs.
+        import gc
+
+        gc.freeze()
+    return rc
 
 
 def _main(args: list[str], process: bool) -> int:
@@ -216,7 +227,7 @@ def help_text(session: Any) -> str:
 def main_run_script(argv: list[str] | None = None) -> int:
     """Entry point of ``cmr``: ``cmr ARGS`` is ``cm run script ARGS``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return _main(["run", "script", *args], process=argv is None)
+    return _ending(_main(["run", "script", *args], process=argv is None), argv is None)
 
 
 def _third_party_commands(session: Any) -> bool:
