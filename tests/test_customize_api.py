@@ -4,8 +4,10 @@ modules present only during the call and only when the real packages are absent.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,26 @@ def test_os_info_and_run_script_input() -> None:
     assert rsi["path"] == "/s/x" and rsi["script_name"] == "install" and rsi["dialect"] is MLC
     assert rsi["env"] is env and rsi["state"] is state and rsi["meta"] is meta
     assert rsi["os_info"]["env"]["MLC_HOST_OS_TYPE"] == "linux" and rsi["recursion_spaces"] == "  "
+
+
+def test_a_same_size_edit_within_one_second_is_not_hidden_by_a_bytecode_cache(tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    """Python's bytecode cache checks the source's mtime in whole seconds and its size."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    d = write_customize(tmp_path / "s", """\
+        from myhelper import VALUE
+
+        def preprocess(i):
+            i['env']['VALUE'] = VALUE
+            return {'return': 0}
+    """)
+    helper = d / "myhelper.py"
+    second = int(time.time()) * 10**9
+    os.utime(d / "customize.py", ns=(second - 10**10, second - 10**10))  # older than the 2 s window
+    for value in ("one", "two", "six"):
+        helper.write_text(f"VALUE = '{value}'\n")
+        os.utime(helper, ns=(second, second))  # the same whole second every time, and the same size
+        env: dict = {}
+        call_hook(load_customize(d, CM), "preprocess", {"env": env}, CM)
+        assert env["VALUE"] == value
+    assert sys.dont_write_bytecode is False

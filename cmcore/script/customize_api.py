@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,13 +53,17 @@ def hook_context(script_dir: Path | None) -> Iterator[None]:
 
     before = set(sys.modules)
     added_path = None
+    no_pyc = sys.dont_write_bytecode
     if script_dir is not None:
         added_path = str(script_dir)
         sys.path.insert(0, added_path)
+        if _recently_edited(script_dir):
+            sys.dont_write_bytecode = True
     try:
         with compat_modules(script_dir):
             yield
     finally:
+        sys.dont_write_bytecode = no_pyc
         if added_path is not None:
             try:
                 sys.path.remove(added_path)
@@ -65,6 +71,18 @@ def hook_context(script_dir: Path | None) -> Iterator[None]:
                 pass
         if script_dir is not None:
             _drop_modules_from(script_dir, before)
+
+
+def _recently_edited(script_dir: Path) -> bool:
+    """Was a ``.py`` file of the folder changed within the last 2 s? A bytecode cache records
+    its source's mtime in whole seconds (and its size), so a cache written now would be taken
+    for a same-size edit made later in the same second; none is written for such a file."""
+    now = time.time()
+    try:
+        with os.scandir(script_dir) as it:
+            return any(e.name.endswith(".py") and now - e.stat().st_mtime < 2.0 for e in it)
+    except OSError:
+        return False
 
 
 def _drop_modules_from(script_dir: Path, before: set[str]) -> None:
