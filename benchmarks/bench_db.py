@@ -7,12 +7,18 @@ median of R runs after one warm-up, the wall time of whole `cm` processes:
 * `cm find script --tags=<tag nobody has>` (no match);
 * `cm find script` (a full listing, printed);
 * the first indexing: the same tag query on a fresh CM home (nothing indexed yet);
-* `cm --version`.
+* `cm --version`;
+* with a warm index, queries it has not answered before (replay off, and a new tag each run
+  with replay on, which then also writes the query's record).
+
+The `cm` measured is a regular (non-editable) install of `git archive HEAD` in a venv under
+benchmarks/_work/peers/ (as bench_peers.py makes it), or the one in `--bin`: an editable
+install pays for its import hooks at every interpreter start.
 
 It also installs `cmind==2.3.9` from PyPI into a throwaway venv under benchmarks/_work/
 and measures its `cm --version` for comparison (skipped with a note when that fails).
 
-Usage: python benchmarks/bench_db.py [--n 10000] [--runs 5] [--out FILE] [--skip-cmind]
+Usage: python benchmarks/bench_db.py [--n 10000] [--runs 5] [--out FILE] [--skip-cmind] [--bin DIR]
 """
 
 from __future__ import annotations
@@ -111,9 +117,24 @@ print(t(lambda: db.search("script", tags=sys.argv[1])), t(lambda: db.search("scr
 """
 
 
-def database_only(env: dict[str, str], runs: int) -> tuple[float, float, float]:
+def each_once(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
+    """Like :func:`median_of`, for a different command each run (the first is the warm-up)."""
+    walls, cpus = [], []
+    last = None
+    for k, cmd in enumerate(cmds):
+        dt, cpu, last = timed(cmd, env)
+        if last.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} exited {last.returncode}: {last.stderr.strip()[-500:]}")
+        if k:
+            walls.append(dt)
+            cpus.append(cpu)
+    assert last is not None
+    return statistics.median(walls), min(walls), max(walls), statistics.median(cpus), last
+
+
+def database_only(python: str, env: dict[str, str], runs: int) -> tuple[float, float, float]:
     """In-process times of the database search alone (no interpreter start, no plugin loading)."""
-    p = subprocess.run([sys.executable, "-c", INPROC, FEW_TAG, str(runs)], env=env, capture_output=True,
+    p = subprocess.run([python, "-c", INPROC, FEW_TAG, str(runs)], env=env, capture_output=True,
                        text=True, check=True)
     a, b, c = (float(x) for x in p.stdout.split())
     return a, b, c
@@ -145,10 +166,15 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="timed runs per measurement (median)")
     ap.add_argument("--out", help="also write the markdown table to this file")
     ap.add_argument("--skip-cmind", action="store_true", help="do not install cmind for the comparison")
+    ap.add_argument("--bin", help="bin folder of the cm to measure (default: a regular install of HEAD)")
     args = ap.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
-    cm = str(Path(sys.executable).parent / "cm")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_peers import ours_bin
+
+    bindir = ours_bin(args.bin)
+    cm = str(bindir / "cm")
     repo = WORK / f"repo-{args.n}"
     t = time.perf_counter()
     make_repo(repo, args.n)
@@ -181,18 +207,22 @@ def main() -> int:
                  median_of([cm, "find", "script", f"--tags={FEW_TAG}"], off, args.runs), None))
     rows.append(("warm index, new no-match query (replay off)",
                  median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], off, args.runs, expect_rc=None), None))
+    # what a user sees for a query never asked before: replay on, so the run also records it
+    news = [[cm, "find", "script", f"--tags=item-{(k * 7919 + 13) % args.n}"] for k in range(args.runs + 1)]
+    rows.append(("warm index, a new `--tags=item-K` each run (replay on: recorded)", each_once(news, env), None))
     listing = median_of([cm, "find", "script"], env, args.runs)
     listed = len(listing[4].stdout.split())
     rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
     version = median_of([cm, "--version"], env, args.runs)
     rows.append(("`cm --version`", version, None))
 
-    db_tag, db_none, db_all = database_only(env, args.runs)
+    db_tag, db_none, db_all = database_only(str(bindir / "python"), env, args.runs)
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"Artifact database benchmark: {args.n} scripts, median of {args.runs} runs after 1 warm-up, "
         f"whole-process wall time and CPU time (user+sys) ({os.cpu_count()} CPUs, load average at the end "
-        f"{load}; repo generated in {gen_s:.1f} s). On a shared machine the CPU column is the steadier one.",
+        f"{load}; repo generated in {gen_s:.1f} s; `cm` from {bindir}). On a shared machine the CPU column "
+        "is the steadier one.",
         "",
         "| measurement | median wall s | min s | max s | median cpu s | target s |",
         "|---|---|---|---|---|---|",
