@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
 if TYPE_CHECKING:
     from typing import Any
+
 #: What a masked value is replaced with.
 MASK = "***"
 

@@ -220,3 +220,38 @@ def test_parallel_first_indexing_gives_the_same_rows(cm_session, repo, monkeypat
     monkeypatch.setattr(ix, "PARALLEL_MIN", 10**9)
     sequential = [(a.alias, a.uid, a.tags) for a in Session(home=cm_session.home).db.search("demo")]
     assert parallel == sequential
+
+
+@pytest.mark.parametrize("threaded_min", [1, 10**9])
+def test_the_one_pass_freshness_test_sees_every_change(tmp_path, monkeypatch, threaded_min):
+    """cmcore.shardfile.paths_fresh, in two threads (every list is "long") and in one."""
+    from cmcore import shardfile
+
+    monkeypatch.setattr(shardfile, "THREADED_MIN", threaded_min)
+    rels = []
+    for k in range(40):
+        (tmp_path / f"a{k:02d}").mkdir()
+        (tmp_path / f"a{k:02d}" / "_cm.yaml").write_text(f"n: {k}\n")
+        # an old mtime: an edit below is seen even within one tick of the file system clock
+        os.utime(tmp_path / f"a{k:02d}" / "_cm.yaml", ns=(10**18, 10**18))
+        rels.append(f"a{k:02d}{os.sep}_cm.yaml")
+
+    def sigs():
+        sts = [os.stat(tmp_path / r) for r in rels]
+        return ([s.st_mtime_ns for s in sts], [s.st_ctime_ns for s in sts], [s.st_size for s in sts],
+                [s.st_ino for s in sts])
+
+    want = sigs()
+    folder = str(tmp_path)
+    assert shardfile.paths_fresh(folder, rels, *want)
+    assert shardfile.paths_fresh(folder, [], [], [], [], [])
+    for k in (0, 39):  # a change in the first half and in the second half
+        p = tmp_path / rels[k]
+        old = p.read_text()
+        p.write_text(old.replace("n:", "m:"))  # same size
+        assert not shardfile.paths_fresh(folder, rels, *want)
+        want = sigs()
+        assert shardfile.paths_fresh(folder, rels, *want)
+    (tmp_path / rels[30]).unlink()
+    assert not shardfile.paths_fresh(folder, rels, *want)
+    assert not shardfile.paths_fresh(str(tmp_path / "nosuch"), rels, *want)

@@ -213,3 +213,32 @@ def test_in_process_calls_never_replay(cm_cli, repo: Path, cm_home: Path) -> Non
         r = cm_cli("find", "script", "--tags=rtool")
         assert r.exit_code == 0 and len(r.stdout.split()) == 2
     assert not (cm_home / "index" / "replay").exists()
+
+
+def test_a_record_does_not_grow_with_the_repo(cli: CLIRunner, repo: Path, cm_home: Path) -> None:
+    """A record names each searched folder's index shard (by a token); it does not copy the
+    signature of every meta file, which made one record per query ~60 bytes per artifact."""
+    records = cm_home / "index" / "replay"
+
+    def record_size(tags: str) -> int:
+        before = {p.name for p in records.glob("*.rec")} if records.is_dir() else set()
+        r = cli.subprocess("find", "script", f"--tags={tags}")
+        assert r.exit_code in (0, 16) and recorded(r), said(r)
+        (new,) = [p for p in records.glob("*.rec") if p.name not in before]
+        return new.stat().st_size
+
+    small = record_size("get,rtool")
+    for k in range(600):
+        d = repo / "script" / f"extra-{k:03d}"
+        d.mkdir()
+        (d / "_cm.yaml").write_text(f"alias: extra-{k:03d}\nuid: '{k:016x}'\ntags: [extra, n{k}]\n")
+    settle(repo / "script" / "extra-000" / "_cm.yaml", repo / "script")
+    cli.subprocess("find", "script", "--tags=extra,n1")  # indexes the new artifacts
+    settle(*(cm_home / "index" / "shards").glob("*.shard"))
+    big = record_size("get,rtool,a")
+    assert big < small + 2000, (small, big)
+    again = cli.subprocess("find", "script", "--tags=get,rtool,a")
+    assert replayed(again), said(again)
+    (repo / "script" / "extra-599" / "_cm.yaml").write_text("alias: extra-599\ntags: [get, rtool, a]\n")
+    changed = cli.subprocess("find", "script", "--tags=get,rtool,a")
+    assert not replayed(changed) and "extra-599" in changed.stdout
