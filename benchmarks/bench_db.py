@@ -204,12 +204,12 @@ def main() -> int:
     # a query the warm index has not answered before (replay cannot answer it): CM_REPLAY=no
     off = dict(env, CM_REPLAY="no")
     rows.append((f"warm index, new query (replay off): `cm find script --tags={FEW_TAG}`",
-                 median_of([cm, "find", "script", f"--tags={FEW_TAG}"], off, args.runs), None))
+                 median_of([cm, "find", "script", f"--tags={FEW_TAG}"], off, args.runs), 0.1))
     rows.append(("warm index, new no-match query (replay off)",
-                 median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], off, args.runs, expect_rc=None), None))
+                 median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], off, args.runs, expect_rc=None), 0.1))
     # what a user sees for a query never asked before: replay on, so the run also records it
     news = [[cm, "find", "script", f"--tags=item-{(k * 7919 + 13) % args.n}"] for k in range(args.runs + 1)]
-    rows.append(("warm index, a new `--tags=item-K` each run (replay on: recorded)", each_once(news, env), None))
+    rows.append(("warm index, a new `--tags=item-K` each run (replay on: recorded)", each_once(news, env), 0.1))
     listing = median_of([cm, "find", "script"], env, args.runs)
     listed = len(listing[4].stdout.split())
     rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
