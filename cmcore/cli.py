@@ -127,6 +127,8 @@ def _main(args: list[str], process: bool) -> int:
         from cmcore import replay
 
         rc = replay.try_replay(args)
+        if rc is None:
+            rc = replay.try_find_template(args)
         if rc is not None:
             return rc
         recorder = replay.start(args)

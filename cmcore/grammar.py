@@ -9,8 +9,6 @@ shallow-merged where it appears.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cmcore.errors import MALFORMED, CMError
 
 TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
@@ -49,6 +47,8 @@ def _set_flag(out: dict, key: str, value: Any) -> None:
 
 
 def _load_input_file(path: str) -> dict:
+    from pathlib import Path  # here: the find template (cmcore.replay) parses without pathlib
+
     from cmcore.metaio import load_data_file
 
     p = Path(path)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import fnmatch
-import json
-import re
-
 from cmcore.errors import MALFORMED, CMError
 
-_UID_RE = re.compile(r"^[0-9a-f]{16}$")
+# re, json and fnmatch are imported where used: the find template (cmcore.replay) parses a
+# tag query with this module and none of them.
+_HEX = frozenset("0123456789abcdef")
 # Names an artifact folder may take: no separators, no "..", no NUL, not absolute.
-_BAD_NAME = re.compile(r"[/\\\x00]|^\.\.?$|^\s|\s$")
+_BAD_NAME = r"[/\\\x00]|^\.\.?$|^\s|\s$"
 
 
 def _quoted(text: str) -> str:
     """``text`` in double quotes with control characters escaped, so a message stays one line."""
+    import json
+
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -27,7 +27,10 @@ def gen_uid() -> str:
 
 def is_uid(s: str | None) -> bool:
     """True for 16 lowercase-hex characters (CM's dot quirk is not accepted)."""
-    return bool(s) and bool(_UID_RE.match(str(s).lower()))
+    if not s:
+        return False
+    t = str(s).lower()
+    return len(t) == 16 and _HEX.issuperset(t)
 
 
 def parse_ref(ref: str | None) -> tuple[str, str]:
@@ -63,7 +66,9 @@ def split_repo_ref(ref: str | None) -> tuple[str | None, str]:
 
 def check_name(name: str, what: str = "artifact") -> str:
     """Refuse names that could escape a repository folder."""
-    if not name or _BAD_NAME.search(name) or name.startswith(("/", "~")) or ".." in name.split("/"):
+    import re
+
+    if not name or re.search(_BAD_NAME, name) or name.startswith(("/", "~")) or ".." in name.split("/"):
         raise CMError(f"invalid {what} name {_quoted(name)}: it must be a plain folder name", MALFORMED)
     return name
 
@@ -79,6 +84,8 @@ def match_ref(req_alias: str, req_uid: str, alias: str | None, uid: str | None) 
     a = (alias or "").lower()
     r = req_alias.lower()
     if "*" in r or "?" in r:
+        import fnmatch
+
         return fnmatch.fnmatchcase(a, r)
     return a == r
 

@@ -26,8 +26,13 @@ What makes it safe:
 * records are one small file each, written atomically, with a checksum; a damaged one is
   ignored and removed.
 
-This module imports only the standard library's built-in modules, so a replay costs little
-more than the interpreter's start-up.
+A find whose query is tags only also leaves a *find template* (see :func:`try_find_template`):
+a later find with other tags, in the same setting and with every input unchanged, is answered
+by filtering the index shards' rows here, without the plugin manager or the engine.
+
+This module imports only the standard library's built-in modules (the find template adds the
+CLI grammar and the tag-query parser), so a replay costs little more than the interpreter's
+start-up.
 """
 
 from __future__ import annotations
@@ -204,6 +209,90 @@ def try_replay(argv: list[str]) -> int | None:
     return int(rec["rc"])
 
 
+# -- the find template: a new tag query answered from the index shards alone -----------------
+#
+# A find whose query is tags only (``cm find script --tags=a,-b`` or ``cm find script "a b"``)
+# reads the same inputs whatever the tags: the repos, the script folders of every repo and the
+# code. Besides its own record, such a find writes a *template* keyed by everything but the
+# tags; a later find with other tags, when every input is unchanged (the same test as a
+# replay), filters the shards' rows itself and prints the sorted paths, as the search would.
+# Anything the template does not cover (a name, other flags, a broken meta or ``_base`` in a
+# searched folder) runs the command for real.
+
+_TEMPLATE_KEYS = frozenset({"action", "automation", "artifact", "artifacts", "tags", "cmd"})
+
+
+def _template_material(argv: list[str], env: Any) -> tuple:
+    return _material([argv[0], argv[1], "\0tags"], env)
+
+
+def try_find_template(argv: list[str]) -> int | None:
+    """Answer a new tags-only ``find script`` from the find template, or None."""
+    env = os.environ
+    if candidate(argv) != "find" or disabled(env):
+        return None
+    try:
+        material = _template_material(argv, env)
+        path = _record_path(home_dir(env), material)
+        rec = _read(path)
+        if rec is None or "out" in rec or rec.get("material") != material:
+            _trace(f"no find template {path}")
+            return None
+        out = _template_answer(argv, rec)
+    except Exception as exc:  # noqa: BLE001 - a template problem only means running for real
+        _trace(f"cannot use the find template: {type(exc).__name__}: {exc}")
+        return None
+    if out is None:
+        return None
+    _trace(f"answered from the find template {path}")
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    return 0
+
+
+def _template_answer(argv: list[str], rec: dict) -> str | None:
+    from cmcore import shardfile
+    from cmcore.grammar import parse_cli
+    from cmcore.refs import parse_tags
+    from cmcore.script.tagquery import build_query
+
+    inp = parse_cli(argv)
+    if set(inp) - _TEMPLATE_KEYS:
+        return None
+    query = build_query(inp)
+    if query.ref:
+        return None
+    yes, no = parse_tags(list(query.tags) if query.tags else None)
+    for p, s in rec["files"]:
+        if sig(p) != s:
+            _trace(f"changed since recorded: {p}")
+            return None
+    found = []
+    sep = os.sep
+    for folder, dir_sig, shard, token, priority in rec["folders"]:
+        if sig(folder) != dir_sig:
+            _trace(f"changed since recorded: {folder}")
+            return None
+        if not shard:
+            continue  # it held no artifact folders
+        with open(shard, "rb") as f:
+            data = f.read()
+        fr = shardfile.decode_fresh(data)
+        if fr[0] != folder or fr[1] != token or not shardfile.paths_fresh(
+                folder, fr[3].split("\0") if fr[3] else [], *fr[4:8]):
+            _trace(f"changed since recorded: an artifact in {folder}")
+            return None
+        cols = shardfile.decode_rows(data)
+        names, tagcol, files, sorts = cols["name"], cols["tags"], cols["files"], cols["sort"]
+        if any(cols["error"]) or any(cols["has_base"]):
+            return None  # a warning to print, or inherited tags to resolve: the real search does
+        for k in shardfile.candidate_rows(tagcol, cols["has_base"], cols["error"], yes, False):
+            if files[k] and shardfile.tags_ok(tagcol[k], yes, no):
+                found.append((int(sorts[k] or 0), -int(priority or 0), folder + sep + names[k]))
+    found.sort()
+    return "".join(f"{p}\n" for _s, _pr, p in found)
+
+
 class _Tee:
     """A text stream that also keeps what was written."""
 
@@ -240,7 +329,10 @@ class Recorder:
     def __init__(self, argv: list[str], want: str) -> None:
         self.started_ns = time.time_ns()
         self.env = dict(os.environ)
+        self.argv = list(argv)
         self.material = _material(argv, self.env)
+        self.template = False  # set by a find whose answer the find template can compute (tags only)
+        self.priorities: dict[str, int] = {}
         self.home = home_dir(self.env)
         self.want = want
         self.kind = ""
@@ -267,8 +359,10 @@ class Recorder:
         for n in names:
             self.file(os.path.join(d, n))
 
-    def folder(self, folder: str, shard: Any) -> None:
-        """An automation folder as the index just validated it: its shard, by file and token."""
+    def folder(self, folder: str, shard: Any, priority: int = 0) -> None:
+        """An automation folder as the index just validated it: its shard, by file and token
+        (and the priority of its repo, which orders a find's answer)."""
+        self.priorities[folder] = int(priority or 0)
         if not shard.rels:  # no artifact folders (or no folder): its own signature says it all
             self.folders[folder] = (folder, tuple(shard.dir_sig), "", 0)
         elif shard.path is None:  # not what is on disk (index off, or a write that failed)
@@ -322,28 +416,39 @@ class Recorder:
             if not self._trusted(dir_sig):
                 _trace(f"not recorded: {f} changed too recently to be trusted")
                 return False
-        rec = {"v": FORMAT, "material": self.material, "files": sorted(self.files.items()),
+        files = sorted(self.files.items())
+        rec = {"v": FORMAT, "material": self.material, "files": files,
                "folders": list(self.folders.values()), "out": "".join(self.out.parts),
                "err": "".join(self.err.parts), "rc": rc}
-        path = _record_path(self.home, self.material)
-        try:
-            payload = marshal.dumps(rec)
-        except ValueError:
+        if not _write(_record_path(self.home, self.material), rec):
             return False
-        data = MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
-        folder = os.path.dirname(path)
-        try:
-            os.makedirs(folder, exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            _trace(f"not recorded: {exc}")
-            return False
-        _prune(folder)
-        _trace(f"recorded {path}")
+        if self.template and self.kind == "find" and not rec["err"]:
+            tmat = _template_material(self.argv, self.env)
+            _write(_record_path(self.home, tmat), {
+                "v": FORMAT, "material": tmat, "files": files,
+                "folders": [(*f, self.priorities.get(f[0], 0)) for f in self.folders.values()]})
         return True
+
+
+def _write(path: str, rec: dict) -> bool:
+    try:
+        payload = marshal.dumps(rec)
+    except ValueError:
+        return False
+    data = MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _trace(f"not recorded: {exc}")
+        return False
+    _prune(folder)
+    _trace(f"recorded {path}")
+    return True
 
 
 def _prune(folder: str) -> None:

@@ -26,6 +26,7 @@ import zlib
 
 TYPE_CHECKING = False  # no `typing` import (see cmcore.replay)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 MAGIC = b"CMI3"
@@ -125,3 +126,30 @@ def paths_fresh(folder: str, rels: list[str], mt: list, ct: list, sz: list, ino:
     finally:
         if fd is not None:
             os.close(fd)
+
+
+# -- what a tag query looks at (the index's search, and replay's find template) ------------
+
+def candidate_rows(tagcol: list[list[str]], bases: list[bool], errors: list[str], yes: list[str],
+                   ignore_inheritance: bool) -> Iterable[int]:
+    """The rows a search must look at, in order: with required tags, only rows that have the
+    first of them (one pass at the speed of a comprehension), plus rows whose tags may come
+    from ``_base`` and rows with a parse error (reported)."""
+    if not yes:
+        return range(len(tagcol))
+    t = yes[0]
+    ks = [k for k, have in enumerate(tagcol) if t in have]
+    extra = [k for k, e in enumerate(errors) if e]
+    if not ignore_inheritance:
+        extra += [k for k, b in enumerate(bases) if b]
+    return sorted({*ks, *extra}) if extra else ks
+
+
+def tags_ok(have: list[str], yes: list[str], no: list[str]) -> bool:
+    for t in yes:
+        if t not in have:
+            return False
+    for t in no:
+        if t in have:
+            return False
+    return True

@@ -109,3 +109,14 @@ def test_repo_alias_from_any_url_never_escapes(url: str) -> None:
     except CMError:
         return
     assert Path("/home/repos", alias).resolve().parent == Path("/home/repos").resolve()
+
+
+def test_a_uid_is_exactly_16_hex_characters() -> None:
+    from cmcore.refs import is_uid
+
+    assert is_uid("0123456789abcdef") and is_uid("0123456789ABCDEF")
+    for bad in ("", None, "0123456789abcde", "0123456789abcdeg", "0123456789abcdef0", "0123456789abcdef\n",
+                " 0123456789abcdef", "0123456789abcde."):
+        assert not is_uid(bad), bad
+    with pytest.raises(CMError):
+        check_name("../escape")

@@ -42,6 +42,11 @@ def recorded(r: CLIResult) -> bool:
     return any(s.startswith("recorded") for s in said(r))
 
 
+def record_of(r: CLIResult) -> Path:
+    """The record this run wrote for itself (a find may also write its find template after it)."""
+    return Path(next(s for s in said(r) if s.startswith("recorded "))[len("recorded "):])
+
+
 def without_trace(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("cm replay: "))
 
@@ -155,8 +160,9 @@ def test_what_is_never_recorded(cli: CLIRunner, repo: Path, cm_home: Path) -> No
 
 
 def test_a_damaged_record_is_ignored_and_removed(cli: CLIRunner, repo: Path, cm_home: Path) -> None:
-    assert recorded(cli.subprocess("find", "script", "--tags=rtool"))
-    (rec,) = list((cm_home / "index" / "replay").glob("*.rec"))
+    first = cli.subprocess("find", "script", "--tags=rtool")
+    assert recorded(first)
+    rec = record_of(first)
     data = rec.read_bytes()
     rec.write_bytes(data[:20] + b"\xff" * 8 + data[28:])
     r = cli.subprocess("find", "script", "--tags=rtool")
@@ -220,12 +226,14 @@ def test_a_record_does_not_grow_with_the_repo(cli: CLIRunner, repo: Path, cm_hom
     signature of every meta file, which made one record per query ~60 bytes per artifact."""
     records = cm_home / "index" / "replay"
 
+    def runner(tags: str) -> CLIRunner:  # an environment of its own: no earlier find template answers
+        return CLIRunner(cm_home, env={"CM_TRACE_REPLAY": "1", "BENCH_QUERY": tags})
+
     def record_size(tags: str) -> int:
-        before = {p.name for p in records.glob("*.rec")} if records.is_dir() else set()
-        r = cli.subprocess("find", "script", f"--tags={tags}")
+        r = runner(tags).subprocess("find", "script", f"--tags={tags}")
         assert r.exit_code in (0, 16) and recorded(r), said(r)
-        (new,) = [p for p in records.glob("*.rec") if p.name not in before]
-        return new.stat().st_size
+        assert record_of(r).parent == records
+        return record_of(r).stat().st_size
 
     small = record_size("get,rtool")
     for k in range(600):
@@ -237,8 +245,55 @@ def test_a_record_does_not_grow_with_the_repo(cli: CLIRunner, repo: Path, cm_hom
     settle(*(cm_home / "index" / "shards").glob("*.shard"))
     big = record_size("get,rtool,a")
     assert big < small + 2000, (small, big)
-    again = cli.subprocess("find", "script", "--tags=get,rtool,a")
+    again = runner("get,rtool,a").subprocess("find", "script", "--tags=get,rtool,a")
     assert replayed(again), said(again)
     (repo / "script" / "extra-599" / "_cm.yaml").write_text("alias: extra-599\ntags: [get, rtool, a]\n")
-    changed = cli.subprocess("find", "script", "--tags=get,rtool,a")
+    changed = runner("get,rtool,a").subprocess("find", "script", "--tags=get,rtool,a")
     assert not replayed(changed) and "extra-599" in changed.stdout
+
+
+def template_used(r: CLIResult) -> bool:
+    return any(s.startswith("answered from the find template") for s in said(r))
+
+
+def test_find_template_answers_new_tag_queries_exactly_like_the_search(cm_repo, cm_home: Path) -> None:
+    root = cm_repo("tpl-repo", {
+        "tool-a": {"meta": {"tags": ["get", "rtool", "a"], "sort": 5}},
+        "tool-b": {"meta": {"tags": ["get", "rtool", "b"]}},
+        "tool-c": {"meta": {"tags": ["get", "other"], "sort": -1}},
+        "zeta": {"meta": {"tags": ["get", "rtool", "z"], "variations": {"v": {}}}},
+    })
+    (root / "script" / "no-meta-yet").mkdir()
+    CLIRunner(cm_home)("find", "script", "--tags=nothing")  # makes the home's local repo
+    settle(root / "script" / "zeta" / "_cm.yaml", root / "script")
+    cli = CLIRunner(cm_home, env={"CM_TRACE_REPLAY": "1"})
+    real = CLIRunner(cm_home, env={"CM_REPLAY": "no"})
+    first = cli.subprocess("find", "script", "--tags=get")
+    assert recorded(first) and not template_used(first), said(first)
+    settle(*(cm_home / "index" / "shards").glob("*.shard"))
+    queries = [["--tags=get,rtool"], ["--tags=get,-a"], ["--tags=rtool,b"], ["--tags=nosuch"],
+               ["--tags=get,rtool,_v"], ["get rtool"], ["get,rtool,-z"], ["--tags=-get"], [],
+               ["--tags=get", "rtool b"]]
+    for q in queries:
+        mine = cli.subprocess("find", "script", *q)
+        ref = real.subprocess("find", "script", *q)
+        assert template_used(mine), (q, said(mine))
+        assert (mine.exit_code, mine.stdout) == (ref.exit_code, ref.stdout), q
+    assert "tool-a" in cli.subprocess("find", "script", "--tags=get,rtool").stdout.splitlines()[-1]  # sort 5 last
+    # what the template does not cover runs for real: a name, another flag
+    for q in (["tool-a"], ["get", "rtool"], ["--tags=get", "-j"], ["--tags=get", "--repo=tpl-repo"]):
+        r = cli.subprocess("find", "script", *q)
+        assert not template_used(r), (q, said(r))
+    # an edit is seen: the template stands down until a real run has indexed it
+    (root / "script" / "tool-c" / "_cm.yaml").write_text("alias: tool-c\ntags: [get, rtool, late]\n")
+    r = cli.subprocess("find", "script", "--tags=rtool,late")
+    assert not template_used(r) and r.stdout.strip().endswith("tool-c"), said(r)
+    settle(root / "script" / "tool-c" / "_cm.yaml", *(cm_home / "index" / "shards").glob("*.shard"))
+    cli.subprocess("find", "script", "--tags=get")  # a real run writes the template again
+    r = cli.subprocess("find", "script", "--tags=late")
+    assert template_used(r) and r.stdout.strip().endswith("tool-c"), said(r)
+    # a broken meta means a warning to print: the real search prints it
+    (root / "script" / "broken").mkdir()
+    (root / "script" / "broken" / "_cm.yaml").write_text("tags: [unclosed\n")
+    r = cli.subprocess("find", "script", "--tags=late")
+    assert not template_used(r) and "broken" in r.stderr, said(r)

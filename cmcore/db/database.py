@@ -9,7 +9,7 @@ they read-modify-write a meta file. See docs/internals.md for the interface.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from cmcore.db.repos import RepoRegistry
 from cmcore.digest import sha1
 from cmcore.errors import EXISTS, GENERIC, MALFORMED, NOT_FOUND, CMError
 from cmcore.refs import check_name, gen_uid, is_uid, match_ref, parse_ref, parse_tags, split_repo_ref
+from cmcore.shardfile import candidate_rows as _candidates
+from cmcore.shardfile import tags_ok as _tags_ok
 
 TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
 if TYPE_CHECKING:
@@ -151,7 +153,7 @@ class Database:
             self._searched[folder] = shard
             rec = getattr(self.session, "replay", None)
             if rec is not None:  # cmcore.replay: the folders this answer depends on
-                rec.folder(folder, shard)
+                rec.folder(folder, shard, r.priority)
             c = shard.cols
             names, aliases, uids, tagcol = c["name"], c["alias"], c["uid"], c["tags"]
             files, bases, errors = c["files"], c["has_base"], c["error"]
@@ -355,28 +357,3 @@ class Database:
         if uid and not is_uid(uid):
             raise CMError(f'invalid uid "{uid}": it must be 16 hex characters', MALFORMED)
         return repo, alias or uid, alias, uid
-
-
-def _candidates(tagcol: list[list[str]], bases: list[bool], errors: list[str], yes: list[str],
-                ignore_inheritance: bool) -> Iterable[int]:
-    """The rows a search must look at, in order: with required tags, only rows that have the
-    first of them (one pass at the speed of a comprehension), plus rows whose tags may come
-    from ``_base`` and rows with a parse error (reported)."""
-    if not yes:
-        return range(len(tagcol))
-    t = yes[0]
-    ks = [k for k, have in enumerate(tagcol) if t in have]
-    extra = [k for k, e in enumerate(errors) if e]
-    if not ignore_inheritance:
-        extra += [k for k, b in enumerate(bases) if b]
-    return sorted({*ks, *extra}) if extra else ks
-
-
-def _tags_ok(have: list[str], yes: list[str], no: list[str]) -> bool:
-    for t in yes:
-        if t not in have:
-            return False
-    for t in no:
-        if t in have:
-            return False
-    return True

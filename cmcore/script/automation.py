@@ -50,6 +50,9 @@ class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
         rec = getattr(self.session, "replay", None)
         if rec is not None:  # the search recorded the repos and folders it read (cmcore.replay)
             rec.kind = "find"
+            # tags only, printed: another tag query reads the same inputs (the find template)
+            rec.template = (not q.ref and i.get("out") == "con"
+                            and set(i) <= {"action", "automation", "artifact", "artifacts", "tags", "cmd", "out"})
         return {"return": 0, "list": found}
 
     def help(self, i: dict) -> dict:
