@@ -8,8 +8,9 @@ median of R runs after one warm-up, the wall time of whole `cm` processes:
 * `cm find script` (a full listing, printed);
 * the first indexing: the same tag query on a fresh CM home (nothing indexed yet);
 * `cm --version`;
-* with a warm index, queries it has not answered before (replay off, and a new tag each run
-  with replay on, which then also writes the query's record).
+* with a warm index, queries it has not answered before: replay off (the full path: plugin
+  manager, engine, index), and replay on with a new tag each run (after the warm-up, the find
+  template of `cmcore.replay` answers them from the index shards).
 
 The `cm` measured is a regular (non-editable) install of `git archive HEAD` in a venv under
 benchmarks/_work/peers/ (as bench_peers.py makes it), or the one in `--bin`: an editable
@@ -207,9 +208,10 @@ def main() -> int:
                  median_of([cm, "find", "script", f"--tags={FEW_TAG}"], off, args.runs), 0.1))
     rows.append(("warm index, new no-match query (replay off)",
                  median_of([cm, "find", "script", "--tags=no-such-tag-xyz"], off, args.runs, expect_rc=None), 0.1))
-    # what a user sees for a query never asked before: replay on, so the run also records it
+    # what a user sees for a query never asked before, with the defaults: the first (warm-up) run
+    # writes the find template, which answers the others
     news = [[cm, "find", "script", f"--tags=item-{(k * 7919 + 13) % args.n}"] for k in range(args.runs + 1)]
-    rows.append(("warm index, a new `--tags=item-K` each run (replay on: recorded)", each_once(news, env), 0.1))
+    rows.append(("warm index, a new `--tags=item-K` each run (replay on: the find template)", each_once(news, env), 0.1))
     listing = median_of([cm, "find", "script"], env, args.runs)
     listed = len(listing[4].stdout.split())
     rows.append((f"full listing `cm find script` ({listed} paths)", listing, None))
