@@ -126,9 +126,13 @@ def _main(args: list[str], process: bool) -> int:
     if process:
         from cmcore import replay
 
-        rc = replay.try_replay(args)
-        if rc is None:
-            rc = replay.try_find_template(args)
+        try:
+            rc = replay.try_replay(args)
+            if rc is None:
+                rc = replay.try_find_template(args)
+        except KeyboardInterrupt:
+            _error_line("interrupted (Ctrl-C); nothing was left half-written")
+            return 130
         if rc is not None:
             return rc
         recorder = replay.start(args)

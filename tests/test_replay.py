@@ -297,3 +297,16 @@ def test_find_template_answers_new_tag_queries_exactly_like_the_search(cm_repo, 
     (root / "script" / "broken" / "_cm.yaml").write_text("tags: [unclosed\n")
     r = cli.subprocess("find", "script", "--tags=late")
     assert not template_used(r) and "broken" in r.stderr, said(r)
+
+
+def test_ctrl_c_while_checking_a_record_is_one_line(monkeypatch, capsys, cm_home: Path) -> None:
+    from cmcore import cli as cli_mod
+
+    def interrupted(_argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("CM_HOME", str(cm_home))
+    monkeypatch.setattr(replay, "try_find_template", interrupted)
+    assert cli_mod._main(["find", "script", "--tags=x"], process=True) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["cm error: interrupted (Ctrl-C); nothing was left half-written"]
