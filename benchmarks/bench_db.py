@@ -86,10 +86,20 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess
 def median_of(cmd: list[str], env: dict[str, str], runs: int, expect_rc: int | None = 0,
               setup=None) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
     """(median wall, min wall, max wall, median cpu, last result) over ``runs`` after one warm-up."""
+    return measure([cmd] * (runs + 1), env, expect_rc, setup)
+
+
+def each_once(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
+    """Like :func:`median_of`, for a different command each run (the first is the warm-up)."""
+    return measure(cmds, env, 0, None)
+
+
+def measure(cmds: list[list[str]], env: dict[str, str], expect_rc: int | None,
+            setup) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
     samples = []
     cpus = []
     last = None
-    for k in range(runs + 1):  # the first run is the warm-up
+    for k, cmd in enumerate(cmds):  # the first run is the warm-up
         if setup is not None:
             env = setup()
         dt, cpu, last = timed(cmd, env)
@@ -116,21 +126,6 @@ def t(fn):
 print(t(lambda: db.search("script", tags=sys.argv[1])), t(lambda: db.search("script", tags="no-such-tag-xyz")),
       t(lambda: db.search("script")))
 """
-
-
-def each_once(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float, float, float, subprocess.CompletedProcess]:
-    """Like :func:`median_of`, for a different command each run (the first is the warm-up)."""
-    walls, cpus = [], []
-    last = None
-    for k, cmd in enumerate(cmds):
-        dt, cpu, last = timed(cmd, env)
-        if last.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} exited {last.returncode}: {last.stderr.strip()[-500:]}")
-        if k:
-            walls.append(dt)
-            cpus.append(cpu)
-    assert last is not None
-    return statistics.median(walls), min(walls), max(walls), statistics.median(cpus), last
 
 
 def database_only(python: str, env: dict[str, str], runs: int) -> tuple[float, float, float]:
