@@ -379,3 +379,32 @@ def test_windows_uses_bat(tmp_path: Path) -> None:
     text = wrapper_text(tmp_path / "run.bat", {"A": "1"}, {"script_prefix": ["rem hi"]}, os_name="nt")
     assert text.splitlines()[:4] == ["@echo off", "", "rem hi", 'set "A=1"']
     assert text.rstrip().endswith(f'call "{tmp_path / "run.bat"}"')
+
+
+def test_ctrl_c_while_the_output_thread_is_being_started_still_reaps_the_child(tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    """The interrupt can land inside Thread.start(), before the thread exists: no RuntimeError
+    ("cannot join thread before it is started") may replace the KeyboardInterrupt."""
+    import threading
+
+    from cmcore.script import native
+
+    script = make_script(tmp_path / "s", "run.sh", """\
+    echo $$ > bash.pid
+    while true; do sleep 0.1; done
+    """)
+
+    def interrupted_start(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    with pytest.raises(KeyboardInterrupt):
+        native.run_native_script(script, env={}, state={}, cwd=tmp_path, silent=True, interrupt_grace=0.5)
+    monkeypatch.undo()
+    for _ in range(100):  # the child is gone once the interrupt propagated; wait for its pid file
+        if (tmp_path / "bash.pid").exists():
+            break
+        subprocess.run(["sleep", "0.05"])
+    if (tmp_path / "bash.pid").exists():
+        with pytest.raises(ProcessLookupError):
+            os.kill(int((tmp_path / "bash.pid").read_text()), 0)

@@ -394,7 +394,7 @@ def run_native_script(
     except BaseException:
         # Ctrl-C (or any abort): the child gets SIGINT as well and is reaped first.
         _stop(proc, signal.SIGINT, interrupt_grace)
-        if pump is not None:
+        if pump is not None and pump.ident is not None:  # Ctrl-C may come while it is being started
             pump.join(DRAIN_WAIT_S)
         raise
     pump.join(DRAIN_WAIT_S)
