@@ -405,3 +405,38 @@ def test_posthook_dep_keeps_the_parents_tmp_ver_out(cm_session, cm_repo, clean_e
     })
     assert ok(cm_session, "par")["new_env"] == {"PAR_VER": "1.2.3"}
     assert not list(clean_env.iterdir())
+
+
+def test_reporting_flags_versions_space_pause(cm_session, cm_repo, clean_env, caplog, capsys, monkeypatch):
+    cm_repo("r", {
+        "leaf": script({"tags": ["rep-leaf"], "default_version": "1.2.3"}),
+        "top": script({"tags": ["rep-top"], "deps": [{"tags": "rep-leaf"}]}, run_sh="echo ok\n"),
+    })
+    capsys.readouterr()
+    ok(cm_session, "rep-top", print_versions=True, dump_version_info=True, space=True, pause=True)
+    err = capsys.readouterr().err
+    assert "leaf: 1.2.3" in err and "disk space used by this run:" in err
+    for name in ("cm-run-script-versions.json", "version_info.json"):
+        entries = json.loads((clean_env / name).read_text())
+        assert [next(iter(e)) for e in entries] == ["rep-leaf", "rep-top"]  # CM's {tags: {...}} shape
+        leaf = entries[0]["rep-leaf"]
+        assert leaf["script_alias"] == "leaf" and leaf["version"] == "1.2.3" and leaf["parent"] == "top"
+        assert entries[1]["rep-top"]["parent"] is None
+    # --pause waits for Enter only where one can be typed (stdin here is not a terminal)
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or "")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    ok(cm_session, "rep-top", pause=True)
+    assert asked == ["Press Enter to continue..."]
+
+
+def test_min_cm_version_is_checked_against_the_cm_api_cmcore_provides(cm_session, cm_repo, clean_env):
+    from cmcore.compat.shims import CMIND_API_VERSION
+
+    cm_repo("r", {
+        "old-enough": script({"tags": ["mcv-ok"], "min_cm_version": "2.0.0"}),
+        "too-new": script({"tags": ["mcv-new"], "min_cm_version": "99.0"}),
+    })
+    ok(cm_session, "mcv-ok")
+    r = run(cm_session, "mcv-new")
+    assert r["return"] == 1 and "needs CM >= 99.0" in r["error"] and CMIND_API_VERSION in r["error"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,7 @@ def run_script(session: Any, i: dict) -> dict:
                 raise CMError(f"the current directory {entry_cwd} is not writable", GENERIC)
             art = find_script(session, query, quiet=flags.quiet, ctx=ctx,
                               remember=not flags.skip_remembered_selections)
+            _check_min_cm_version(art)
             if flags.help:
                 from cmcore.script.help import script_help
 
@@ -98,11 +100,14 @@ def run_script(session: Any, i: dict) -> dict:
                     return {"return": 0, "env": env, "state": state, "new_env": {}, "new_state": {}, "deps": []}
                 if "real_run" in docker and not is_true(docker.get("real_run")):
                     flags.fake_run = True
+            used_before = _disk_used(entry_cwd) if flags.space and not flags.recursion else None
             result = _execute(run, ctx, saved_env, saved_state)
             if session.replay is not None and not flags.recursion:
                 _replay_verdict(run, result)
             if flags.time and not flags.recursion:
                 session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
+            if not flags.recursion:
+                _report(run, ctx, entry_cwd, used_before)
             return result
         except BaseException:
             if run is not None and run.work_started and not run.cache and not flags.dirty:
@@ -117,6 +122,59 @@ def run_script(session: Any, i: dict) -> dict:
                 os.chdir(entry_cwd)
 
 
+def _check_min_cm_version(art: Any) -> None:
+    """A script's ``min_cm_version`` is checked against the cmind API level the compat layer
+    gives scripts (``cmind.__version__`` inside a hook), as CM checks it against itself."""
+    want = str((art.meta or {}).get("min_cm_version") or "").strip()
+    if not want:
+        return
+    from cmcore.compat.shims import CMIND_API_VERSION
+    from cmcore.script.versions import compare
+
+    if compare(CMIND_API_VERSION, want) < 0:
+        raise CMError(f"script {art.alias or art.uid} needs CM >= {want}; cmcore provides the CM API of "
+                      f"cmind {CMIND_API_VERSION}", GENERIC)
+
+
+def _disk_used(path: Path) -> int | None:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path).used
+    except OSError:
+        return None
+
+
+def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None) -> None:
+    """The top-level reporting flags of CM-FORMAT §3.8 step 14 that come after the result."""
+    flags, log = run.flags, run.session.log
+    if flags.print_versions:
+        for v in ctx.version_info:
+            variations = f" ({v['script_variations']})" if v.get("script_variations") else ""
+            log.info(f"{v['script_alias'] or v['script_uid']}{variations}: {v['version'] or 'no version'}")
+    if flags.dump_version_info:
+        from cmcore.metaio import write_json
+
+        entries = [{v["script_tags"]: {k: v.get(k) for k in ("script_uid", "script_alias", "script_tags",
+                                                             "script_variations", "version", "parent")}}
+                   for v in ctx.version_info]
+        for name in ("cm-run-script-versions.json", "version_info.json"):  # CM writes both, the same
+            write_json(entry_cwd / name, entries, sort_keys=False)
+            if not flags.silent:
+                log.info(f"versions written to {entry_cwd / name}")
+    if used_before is not None:
+        after = _disk_used(entry_cwd)
+        if after is not None:
+            log.info(f"disk space used by this run: {(after - used_before) / 2**20:.1f} MB")
+    if flags.pause:
+        try:
+            tty = sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        if tty:  # never waits for input that cannot come
+            input("Press Enter to continue...")
+
+
 def _replay_verdict(run: ScriptRun, result: dict) -> None:
     """May this command line be answered from a record next time (:mod:`cmcore.replay`)? Only a
     plain cache hit: no dependency ran, no validator script, nothing else written or timed."""
@@ -126,6 +184,8 @@ def _replay_verdict(run: ScriptRun, result: dict) -> None:
            "a validate_cache script" if run.validate is not None else
            "--time" if run.flags.time else
            "--save_env" if run.flags.save_env else
+           "a reporting flag" if (run.flags.dump_version_info or run.flags.space or run.flags.pause
+                                  or run.flags.print_versions) else
            "--lock" if run.inp.get("lock") else
            "clean_output_files" if run.meta.get("clean_output_files") else "")
     if why:
@@ -310,9 +370,11 @@ def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_s
 
     ctx = current()
     if ctx is not None:
+        parent = ctx.stack[-2].alias if len(ctx.stack) > 1 else None  # this run's frame is still on top
         ctx.version_info.append({"script_uid": run.uid, "script_alias": run.alias,
                                  "script_tags": ",".join(run.artifact.tags or []),
-                                 "script_variations": run.variations.tags_string, "version": run.version})
+                                 "script_variations": run.variations.tags_string, "version": run.version,
+                                 "parent": parent})
     for key, label in (run.meta.get("print_env_at_the_end") or {}).items():
         if key in new_env and not run.flags.silent:
             session.log.info(f"{label or f'ENV[{key}]'}: {new_env[key]}")

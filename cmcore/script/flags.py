@@ -68,6 +68,10 @@ class RunFlags:
     help: bool = False
     recursion: bool = False
     skip_remembered_selections: bool = False
+    print_versions: bool = False
+    dump_version_info: bool = False
+    space: bool = False
+    pause: bool = False
     force_new_env_keys: list[str] = field(default_factory=list)
 
     @classmethod
@@ -99,5 +103,9 @@ class RunFlags:
             help=_flag(i, "help", "h"),
             recursion=_flag(i, "recursion"),
             skip_remembered_selections=_flag(i, "skip_remembered_selections"),
+            print_versions=_flag(i, "print_versions"),
+            dump_version_info=_flag(i, "dump_version_info"),
+            space=_flag(i, "space"),
+            pause=_flag(i, "pause"),
             force_new_env_keys=list(fnek),
         )
