@@ -10,13 +10,16 @@ dialects') and ``<<<``-pending keys are withheld from ``deps``/``prehook_deps``/
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from cmcore.errors import CMError
 from cmcore.script import depspec as D
 from cmcore.script import envmodel as E
 from cmcore.script.conditions import enabled
 from cmcore.script.flags import is_true
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
 
 # Dep fields that steer the call and are not passed on as run input.
 SPECIAL = {

@@ -7,11 +7,14 @@ caller's ``adr`` dict (flaw 5: CM shares one mutable adr dict across the whole t
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from cmcore.errors import GENERIC, CMError
 from cmcore.script.conditions import CONDITION_KEYS, enabled
 from cmcore.script.envmodel import deep_merge, substitute_placeholders
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import Any
 
 DEP_LISTS = ("deps", "prehook_deps", "posthook_deps", "post_deps")
 

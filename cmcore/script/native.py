@@ -25,11 +25,14 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any
 
 from cmcore.errors import GENERIC, MALFORMED, NOT_FOUND, CMError
 from cmcore.records import field, record
 from cmcore.script.dialect import CM, Dialect
+
+TYPE_CHECKING = False  # no `typing` import at run time: it costs ~3 ms of every command
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 WRAPPER_POSIX = "tmp-run.sh"
 WRAPPER_WINDOWS = "tmp-run.bat"
