@@ -440,3 +440,19 @@ def test_min_cm_version_is_checked_against_the_cm_api_cmcore_provides(cm_session
     ok(cm_session, "mcv-ok")
     r = run(cm_session, "mcv-new")
     assert r["return"] == 1 and "needs CM >= 99.0" in r["error"] and CMIND_API_VERSION in r["error"]
+
+
+def test_print_readme_says_how_to_reproduce_and_what_ran(cm_session, cm_repo, clean_env, cm_cli):
+    cm_repo("r", {
+        "leaf": script({"tags": ["rd-leaf"], "default_version": "2.0"}),
+        "top": script({"tags": ["rd-top"], "deps": [{"tags": "rd-leaf"}], "variations": {"fast": {}}}),
+    })
+    ok(cm_session, "rd-top,_fast", print_readme=True, env={"MY_TOKEN": "s3cr3t-value"})
+    text = (clean_env / "README-cm.md").read_text()
+    assert text.startswith("# cm run script top\n")
+    assert "cm run script --tags=rd-top,_fast" in text
+    assert "| leaf |  | 2.0 | top |" in text and "| top | _fast |" in text
+    r = cm_cli("run", "script", "--tags=rd-top", "--print_readme", "--env.MY_TOKEN=s3cr3t-value", "--quiet")
+    assert r.exit_code == 0, r.stderr
+    text = (clean_env / "README-cm.md").read_text()
+    assert "cm run script --tags=rd-top --print_readme" in text and "s3cr3t-value" not in text

@@ -165,6 +165,11 @@ def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None) 
             write_json(entry_cwd / name, entries, sort_keys=False)
             if not flags.silent:
                 log.info(f"versions written to {entry_cwd / name}")
+    if flags.print_readme:
+        path = entry_cwd / "README-cm.md"
+        path.write_text(_readme(run, ctx), encoding="utf-8")
+        if not flags.silent:
+            log.info(f"README written to {path}")
     if used_before is not None:
         after = _disk_used(entry_cwd)
         if after is not None:
@@ -178,6 +183,34 @@ def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None) 
             input("Press Enter to continue...")
 
 
+def _readme(run: ScriptRun, ctx: Any) -> str:
+    """``--print_readme``: how this run was made and what ran, as markdown (secrets masked)."""
+    import platform
+    import shlex
+    from datetime import datetime, timezone
+
+    from cmcore import __version__
+
+    argv = run.inp.get("cmd")
+    if isinstance(argv, list) and argv:
+        command = "cm " + shlex.join(str(a) for a in argv)
+    else:  # called through the API: the query it made
+        tags = ",".join([*run.query.tags, *(f"_{v}" for v in run.query.variations)])
+        command = "cm run script" + (f" {shlex.quote(run.query.ref)}" if run.query.ref else "") \
+            + (f" --tags={shlex.quote(tags)}" if tags else "")
+    command = run.session.redactor.observe(run.inp).text(command)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# cm run script {run.alias}", "",
+             f"Written by `--print_readme` on {when} by cmcore {__version__} (Python "
+             f"{platform.python_version()}, {platform.system()} {platform.machine()}).", "",
+             "## Reproduce", "", "```bash", command, "```", "",
+             "## Scripts that ran", "", "| script | variations | version | called by |", "|---|---|---|---|"]
+    for v in ctx.version_info:
+        lines.append(f"| {v['script_alias'] or v['script_uid']} | {v['script_variations'] or ''} | "
+                     f"{v['version'] or ''} | {v.get('parent') or ''} |")
+    return "\n".join(lines) + "\n"
+
+
 def _replay_verdict(run: ScriptRun, result: dict) -> None:
     """May this command line be answered from a record next time (:mod:`cmcore.replay`)? Only a
     plain cache hit: no dependency ran, no validator script, nothing else written or timed."""
@@ -188,7 +221,7 @@ def _replay_verdict(run: ScriptRun, result: dict) -> None:
            "--time" if run.flags.time else
            "--save_env" if run.flags.save_env else
            "a reporting flag" if (run.flags.dump_version_info or run.flags.space or run.flags.pause
-                                  or run.flags.print_versions) else
+                                  or run.flags.print_versions or run.flags.print_readme) else
            "--lock" if run.inp.get("lock") else
            "clean_output_files" if run.meta.get("clean_output_files") else "")
     if why:

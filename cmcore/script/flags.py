@@ -69,6 +69,7 @@ class RunFlags:
     recursion: bool = False
     skip_remembered_selections: bool = False
     print_versions: bool = False
+    print_readme: bool = False
     dump_version_info: bool = False
     space: bool = False
     pause: bool = False
@@ -104,6 +105,7 @@ class RunFlags:
             recursion=_flag(i, "recursion"),
             skip_remembered_selections=_flag(i, "skip_remembered_selections"),
             print_versions=_flag(i, "print_versions"),
+            print_readme=_flag(i, "print_readme"),
             dump_version_info=_flag(i, "dump_version_info"),
             space=_flag(i, "space"),
             pause=_flag(i, "pause"),
