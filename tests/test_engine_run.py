@@ -456,3 +456,30 @@ def test_print_readme_says_how_to_reproduce_and_what_ran(cm_session, cm_repo, cl
     assert r.exit_code == 0, r.stderr
     text = (clean_env / "README-cm.md").read_text()
     assert "cm run script --tags=rd-top --print_readme" in text and "s3cr3t-value" not in text
+
+
+def test_shell_opens_bash_with_the_new_env_or_says_why_not(cm_session, cm_repo, clean_env, capsys, monkeypatch):
+    cm_repo("r", {"s": script({"tags": ["sh-me"], "new_env_keys": ["SH_*"]},
+                              run_sh='echo "SH_OUT=made it" > tmp-run-env.out\n')})
+    capsys.readouterr()
+    ok(cm_session, "sh-me", shell=True)
+    err = capsys.readouterr().err
+    assert "--shell: no terminal" in err  # stdin is not a terminal here: nothing waits
+    assert "export SH_OUT='made it'" in (clean_env / "tmp-env.sh").read_text()
+    seen: list = []
+
+    def fake_call(cmd, cwd=None):
+        rc = cmd[cmd.index("--rcfile") + 1]
+        seen.append((cmd, cwd, Path(rc).read_text(), oct(os.stat(rc).st_mode & 0o777)))
+        return 0
+
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    ok(cm_session, "sh-me", shell=True)
+    ((cmd, cwd, text, mode),) = seen
+    assert cmd[0] == "bash" and cmd[-1] == "-i" and cwd == str(clean_env)
+    assert "export SH_OUT='made it'" in text and mode == "0o600"
+    assert not Path(cmd[cmd.index("--rcfile") + 1]).exists()  # removed once the shell is left

@@ -219,7 +219,7 @@ def _replay_verdict(run: ScriptRun, result: dict) -> None:
            "dependencies ran" if run.deps_run else
            "a validate_cache script" if run.validate is not None else
            "--time" if run.flags.time else
-           "--save_env" if run.flags.save_env else
+           "--save_env" if run.flags.save_env or run.flags.shell else
            "a reporting flag" if (run.flags.dump_version_info or run.flags.space or run.flags.pause
                                   or run.flags.print_versions or run.flags.print_readme) else
            "--lock" if run.inp.get("lock") else
@@ -398,8 +398,10 @@ def _finish(run: ScriptRun, comp: Component, slot: Any, saved_env: dict, saved_s
         os.chdir(run.entry_cwd)
     if slot is None and cached is None and run.work_started and not run.flags.dirty:
         _clean_tmp_files(run)
-    if run.flags.save_env:
+    if run.flags.save_env or (run.flags.shell and not run.flags.recursion):
         _save_env(run, new_env)
+    if run.flags.shell and not run.flags.recursion:
+        _open_shell(run, new_env)
     E.restore_in_place(run.env, saved_env, new_env)
     E.restore_in_place(run.state, saved_state, new_state)
     from cmcore.script.context import current
@@ -483,6 +485,44 @@ def _save_env(run: ScriptRun, new_env: dict) -> None:
     lines = ["#!/bin/bash", ""] + [str(x) for x in run.state.get("script_prefix") or []]
     lines += export_lines(run.session.redactor.data(new_env))
     (run.entry_cwd / "tmp-env.sh").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _open_shell(run: ScriptRun, new_env: dict) -> None:
+    """``--shell``: an interactive shell in the current folder with the script's new_env and
+    script_prefix applied; it returns when the user leaves it. Without a terminal it says
+    so in one line (tmp-env.sh is there to source) instead of waiting for nothing."""
+    import shlex
+    import subprocess
+    import tempfile
+
+    from cmcore.script.native import export_lines
+
+    log = run.session.log
+    try:
+        tty = sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        log.info(f"--shell: no terminal to open a shell on; source {run.entry_cwd / 'tmp-env.sh'} instead")
+        return
+    prefix = [str(x) for x in run.state.get("script_prefix") or []]
+    if os.name == "nt":
+        lines = ["@echo off", *prefix, *export_lines(new_env, "nt"), f'cd /d "{run.entry_cwd}"']
+        suffix = ".bat"
+    else:
+        lines = ['[ -f ~/.bashrc ] && . ~/.bashrc', *prefix, *export_lines(new_env),
+                 f"cd {shlex.quote(str(run.entry_cwd))}"]
+        suffix = ".sh"
+    fd, rcfile = tempfile.mkstemp(prefix="cm-shell-", suffix=suffix)  # 0600: the values are not masked
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    cmd = ([os.environ.get("COMSPEC", "cmd"), "/k", "call", rcfile] if os.name == "nt"
+           else ["bash", "--rcfile", rcfile, "-i"])
+    log.info(f"opening a shell with the environment of {run.alias}; leave it (exit) to go on")
+    try:
+        subprocess.call(cmd, cwd=str(run.entry_cwd))
+    finally:
+        os.unlink(rcfile)
 
 
 def _dry_run(run: ScriptRun, ctx: RunContext, saved_env: dict, saved_state: dict) -> dict:

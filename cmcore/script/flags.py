@@ -56,6 +56,7 @@ class RunFlags:
     fake_run: bool = False
     fake_deps: bool = False
     save_env: bool = False
+    shell: bool = False
     dirty: bool = False
     time: bool = False
     ignore_script_error: bool = False
@@ -92,6 +93,7 @@ class RunFlags:
             fake_run=_flag(i, "fake_run", "prepare"),
             fake_deps=_flag(i, "fake_deps"),
             save_env=_flag(i, "save_env"),
+            shell=_flag(i, "shell"),
             dirty=_flag(i, "dirty"),
             time=_flag(i, "time"),
             ignore_script_error=_flag(i, "ignore_script_error"),
