@@ -483,3 +483,24 @@ def test_shell_opens_bash_with_the_new_env_or_says_why_not(cm_session, cm_repo, 
     assert cmd[0] == "bash" and cmd[-1] == "-i" and cwd == str(clean_env)
     assert "export SH_OUT='made it'" in text and mode == "0o600"
     assert not Path(cmd[cmd.index("--rcfile") + 1]).exists()  # removed once the shell is left
+
+
+def test_repro_dumps_input_output_state_readme_and_a_dockerfile(cm_session, cm_repo, clean_env):
+    cm_repo("r", {
+        "leaf": script({"tags": ["rp-leaf"], "default_version": "3.1"}),
+        "top": script({"tags": ["rp-top"], "deps": [{"tags": "rp-leaf"}], "new_env_keys": ["RP_*"]},
+                      run_sh='echo "RP_OK=yes" > tmp-run-env.out\n'),
+    })
+    ok(cm_session, "rp-top", repro=True, env={"API_TOKEN": "t0ps3cret-xyz"})
+    d = clean_env / "cm-repro"
+    names = sorted(p.name for p in d.iterdir())
+    assert names == ["Dockerfile", "README.md", "cm-run-script-info.json", "cm-run-script-input.json",
+                     "cm-run-script-output.json", "cm-run-script-run-state.json"]
+    assert json.loads((d / "cm-run-script-input.json").read_text())["tags"] == "rp-top"
+    assert json.loads((d / "cm-run-script-output.json").read_text())["new_env"]["RP_OK"] == "yes"
+    state = json.loads((d / "cm-run-script-run-state.json").read_text())
+    assert [v["script_alias"] for v in state["version_info"]] == ["leaf", "top"] and state["deps"] == ["rp-leaf"]
+    assert "FROM " in (d / "Dockerfile").read_text() and "--repro" not in (d / "Dockerfile").read_text()
+    assert not any("t0ps3cret-xyz" in p.read_text() for p in d.iterdir())
+    ok(cm_session, "rp-top", repro=True, repro_dir="elsewhere", repro_prefix="mine")
+    assert (clean_env / "elsewhere" / "mine-output.json").is_file()

@@ -95,6 +95,8 @@ def run_script(session: Any, i: dict) -> dict:
                 session.log.info(f"{'  ' * (ctx.depth - 1)}* cm run script {run.alias}{_vtext(run)}")
             if flags.dry_run:
                 return _dry_run(run, ctx, saved_env, saved_state)
+            if flags.repro and not flags.recursion:
+                _repro_start(run)
             if is_true(env.get(run.key("RUN_STATE_DOCKER"))):
                 docker = run.meta.get("docker") or {}
                 if docker.get("run") is False or str(docker.get("run")).lower() in ("no", "false", "off"):
@@ -110,7 +112,7 @@ def run_script(session: Any, i: dict) -> dict:
             if flags.time and not flags.recursion:
                 session.log.info(f"script {run.alias} took {time.monotonic() - started:.3f} s")
             if not flags.recursion:
-                _report(run, ctx, entry_cwd, used_before)
+                _report(run, ctx, entry_cwd, used_before, result)
             return result
         except BaseException:
             if run is not None and run.work_started and not run.cache and not flags.dirty:
@@ -148,9 +150,11 @@ def _disk_used(path: Path) -> int | None:
         return None
 
 
-def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None) -> None:
+def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None, result: dict) -> None:
     """The top-level reporting flags of CM-FORMAT §3.8 step 14 that come after the result."""
     flags, log = run.flags, run.session.log
+    if flags.repro:
+        _repro_end(run, ctx, result)
     if flags.print_versions:
         for v in ctx.version_info:
             variations = f" ({v['script_variations']})" if v.get("script_variations") else ""
@@ -181,6 +185,54 @@ def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None) 
             tty = False
         if tty:  # never waits for input that cannot come
             input("Press Enter to continue...")
+
+
+def _repro_files(run: ScriptRun) -> tuple[Path, str]:
+    """``--repro_dir`` (default ``cm-repro`` in the current folder) and ``--repro_prefix``."""
+    d = run.entry_cwd / str(run.inp.get("repro_dir") or "cm-repro")
+    return d, str(run.inp.get("repro_prefix") or "cm-run-script")
+
+
+def _repro_start(run: ScriptRun) -> None:
+    """``--repro``, before anything runs: the input (secrets masked) and where it ran."""
+    import platform
+    from datetime import datetime, timezone
+
+    from cmcore import __version__
+    from cmcore.metaio import write_json
+
+    d, prefix = _repro_files(run)
+    red = run.session.redactor.observe(run.inp)
+    write_json(d / f"{prefix}-input.json", red.data(run.inp))
+    write_json(d / f"{prefix}-info.json", {
+        "cmcore": __version__, "python": platform.python_version(), "platform": platform.platform(),
+        "machine": platform.machine(), "datetime": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "cwd": str(run.entry_cwd)})
+
+
+def _repro_end(run: ScriptRun, ctx: Any, result: dict) -> None:
+    """``--repro``, after the run: its output and run state (secrets masked), a README and a
+    sample Dockerfile of the same command (``cm docker script`` makes the same one)."""
+    from cmcore.metaio import write_json
+
+    d, prefix = _repro_files(run)
+    red = run.session.redactor.observe(run.inp)
+    write_json(d / f"{prefix}-output.json", red.data(result))
+    write_json(d / f"{prefix}-run-state.json", red.data({"version_info": ctx.version_info,
+                                                         "deps": list(run.deps_run)}))
+    (d / "README.md").write_text(_readme(run, ctx), encoding="utf-8")
+    try:
+        from cmcore.dockergen.generate import make_plan, render
+
+        q = run.query
+        words = (list(q.tags) if q.tags else [str(q.ref)]) + [f"_{v}" for v in q.variations]
+        inp = {k: v for k, v in run.inp.items() if not k.startswith("repro")}
+        plan = make_plan(run.session, run.artifact, inp, list(run.variations.names), ",".join(words))
+        (d / "Dockerfile").write_text(render(plan), encoding="utf-8")
+    except (CMError, OSError, ValueError) as exc:  # the dump must not fail a run that worked
+        run.session.log.warning(f"--repro: no sample Dockerfile: {exc}")
+    if not run.flags.silent:
+        run.session.log.info(f"reproducibility files written to {d}")
 
 
 def _readme(run: ScriptRun, ctx: Any) -> str:
@@ -221,7 +273,8 @@ def _replay_verdict(run: ScriptRun, result: dict) -> None:
            "--time" if run.flags.time else
            "--save_env" if run.flags.save_env or run.flags.shell else
            "a reporting flag" if (run.flags.dump_version_info or run.flags.space or run.flags.pause
-                                  or run.flags.print_versions or run.flags.print_readme) else
+                                  or run.flags.print_versions or run.flags.print_readme
+                                  or run.flags.repro) else
            "--lock" if run.inp.get("lock") else
            "clean_output_files" if run.meta.get("clean_output_files") else "")
     if why:

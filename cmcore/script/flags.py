@@ -71,6 +71,7 @@ class RunFlags:
     skip_remembered_selections: bool = False
     print_versions: bool = False
     print_readme: bool = False
+    repro: bool = False
     dump_version_info: bool = False
     space: bool = False
     pause: bool = False
@@ -108,6 +109,7 @@ class RunFlags:
             skip_remembered_selections=_flag(i, "skip_remembered_selections"),
             print_versions=_flag(i, "print_versions"),
             print_readme=_flag(i, "print_readme"),
+            repro=_flag(i, "repro"),
             dump_version_info=_flag(i, "dump_version_info"),
             space=_flag(i, "space"),
             pause=_flag(i, "pause"),
