@@ -504,3 +504,17 @@ def test_repro_dumps_input_output_state_readme_and_a_dockerfile(cm_session, cm_r
     assert not any("t0ps3cret-xyz" in p.read_text() for p in d.iterdir())
     ok(cm_session, "rp-top", repro=True, repro_dir="elsewhere", repro_prefix="mine")
     assert (clean_env / "elsewhere" / "mine-output.json").is_file()
+
+
+def test_default_cfg_gives_defaults_to_every_top_level_run(cm_session, cm_repo, clean_env, cm_cli):
+    cm_repo("r", {"s": script({"tags": ["cfg-me"], "new_env_keys": ["CFG_*"]},
+                              run_sh='echo "CFG_SEEN=${CM_FROM_CFG:-none}-${CM_GIVEN:-none}" > tmp-run-env.out\n')})
+    assert ok(cm_session, "cfg-me", env={"CM_GIVEN": "cli"})["new_env"]["CFG_SEEN"] == "none-cli"
+    r = cm_cli("add", "cfg", "default", "--meta.config.script.env.CM_FROM_CFG=cfg",
+               "--meta.config.script.env.CM_GIVEN=cfg")
+    assert r.exit_code == 0, r.stderr
+    found = cm_cli("find", "cfg")
+    assert found.exit_code == 0 and "default" in found.stdout
+    # the cfg fills in what the command did not give; what it gave wins
+    assert ok(cm_session, "cfg-me", env={"CM_GIVEN": "cli"})["new_env"]["CFG_SEEN"] == "cfg-cli"
+    assert ok(cm_session, "cfg-me")["new_env"]["CFG_SEEN"] == "cfg-cfg"

@@ -21,6 +21,7 @@ RESULT_UID = "6b8e2f0c41d7a953"
 AUTOMATION_UID = "bbeb15d8f0a944a4"
 UTILS_UID = "dc2743f8450541e3"
 MLPERF_RESULTS_UID = "3f1c9a7e52b04d18"
+CFG_UID = "88dce9c160324c5d"
 
 
 def _lazy(module: str, cls: str) -> Any:
@@ -48,6 +49,8 @@ def cm_automations() -> list[AutomationSpec]:
                        "helpers scripts call: download, unzip, compare versions, run a command"),
         AutomationSpec("result", RESULT_UID, _lazy("cmcore.results.automation", "ResultAutomation"),
                        "benchmark results: show, compare, find", aliases=("results",)),
+        AutomationSpec("cfg", CFG_UID, _lazy("cmcore.automations.cfg", "CfgAutomation"),
+                       "settings artifacts; `default`'s config.script holds defaults for every run"),
         AutomationSpec("mlperf-results", MLPERF_RESULTS_UID,
                        _lazy("cmcore.ecosystem.automation", "MlperfResultsAutomation"),
                        "official MLPerf results: import a published tree, compare a local run"),

@@ -56,6 +56,8 @@ def run_script(session: Any, i: dict) -> dict:
         state = i["state"] = {}
     if not i.get("recursion") and os.environ.get("CM_SCRIPT_EXTRA_CMD"):
         _merge_extra_cmd(i, os.environ["CM_SCRIPT_EXTRA_CMD"])
+    if not i.get("recursion"):
+        _merge_default_cfg(session, i)
     session.redactor.observe(i)  # --gh_token, --env.X_TOKEN, ...: masked in whatever is printed or kept
     flags = RunFlags.from_input(i, env)
     flags.quiet = flags.quiet or is_true(env.get("MLC_QUIET"))
@@ -282,6 +284,27 @@ def _replay_verdict(run: ScriptRun, result: dict) -> None:
         return
     rec.check_plugins(run.session.pm)
     rec.kind = "run"
+
+
+def _merge_default_cfg(session: Any, i: dict) -> None:
+    """The ``default`` artifact of the ``cfg`` automation, if some repo has one: its
+    ``config.script`` holds defaults for every top-level run; flags given win (CM lets the
+    cfg override them)."""
+    found = session.db.search("cfg", "default")
+    if not found:
+        return
+    conf = (found[0].meta or {}).get("config") or {}
+    defaults = conf.get("script") if isinstance(conf, dict) else None
+    if not isinstance(defaults, dict) or not defaults:
+        return
+    for k, v in defaults.items():
+        if isinstance(v, dict) and isinstance(i.get(k), dict):
+            merged = copy.deepcopy(v)
+            E.deep_merge(merged, i[k])
+            i[k].clear()
+            i[k].update(merged)
+        elif k not in i:
+            i[k] = copy.deepcopy(v)
 
 
 def _merge_extra_cmd(i: dict, text: str) -> None:
