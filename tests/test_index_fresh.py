@@ -255,3 +255,26 @@ def test_the_one_pass_freshness_test_sees_every_change(tmp_path, monkeypatch, th
     (tmp_path / rels[30]).unlink()
     assert not shardfile.paths_fresh(folder, rels, *want)
     assert not shardfile.paths_fresh(str(tmp_path / "nosuch"), rels, *want)
+
+
+@pytest.mark.usefixtures("no_racy")
+def test_edited_rows_are_patched_in_place_and_read_once(cm_session, repo, parse_count):
+    """An edit, a meta renamed to another format, and a meta removed change only their rows;
+    the next lookup reads nothing again (the patched shard on disk is right)."""
+    db = cm_session.db
+    db.search("demo")
+    d3, d4, d5 = (repo / "demo" / f"art-{k:02d}" for k in (3, 4, 5))
+    (d3 / "_cm.yaml").write_text("alias: art-03\ntags: [all, edited]\n")
+    (d4 / "_cm.yaml").unlink()
+    (d4 / "_cm.json").write_text(json.dumps({"alias": "art-04", "tags": ["all", "now-json"]}))
+    (d5 / "_cm.yaml").unlink()
+    parse_count.clear()
+    assert aliases(db.search("demo", tags="edited")) == ["art-03"]
+    assert aliases(db.search("demo", tags="now-json")) == ["art-04"]
+    assert "art-05" not in aliases(db.search("demo"))
+    assert len(aliases(db.search("demo", tags="all"))) == 19
+    assert sorted(os.path.basename(os.path.dirname(p)) for p in parse_count) == ["art-03", "art-04"]
+    parse_count.clear()
+    assert aliases(db.search("demo", tags="now-json")) == ["art-04"] and parse_count == []
+    (d5 / "_cm.yaml").write_text("alias: art-05\ntags: [all, back]\n")
+    assert aliases(db.search("demo", tags="back")) == ["art-05"]

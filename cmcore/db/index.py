@@ -165,6 +165,26 @@ class Shard:
         return Row(c["name"][k], c["alias"][k], c["uid"][k], c["tags"][k], c["dialect"][k], list(c["files"][k]),
                    self.row_sigs(k), c["has_base"][k], c["error"][k], c["sort"][k])
 
+    def patch(self, rows: dict[int, Row | None]) -> bool:
+        """Replace rows in place (an edited meta: no rebuild of 10,000 rows); False, changing
+        nothing, when a row is gone or its number of paths differs (then rebuild)."""
+        offs = self.offsets()
+        if any(r is None or (len(r.files) or 1) != offs[k + 1] - offs[k] for k, r in rows.items()):
+            return False
+        sep = os.sep
+        for k, r in rows.items():
+            assert r is not None
+            for c in _COLS:
+                self.cols[c][k] = getattr(r, c)
+            self.cols["files"][k] = tuple(r.files)
+            paths = [r.name + sep + f for f in r.files] if r.files else [r.name]
+            sigs = r.sigs if len(r.sigs) == 4 * len(paths) else list(RACY) * len(paths)
+            for j, idx in enumerate(range(offs[k], offs[k + 1])):
+                self.rels[idx] = paths[j]
+                for i in range(4):
+                    self.sig[i][idx] = sigs[4 * j + i]
+        return True
+
     def racy(self) -> bool:
         """Whether a signature was too young to be trusted when taken (it is checked again)."""
         return -1 in self.sig[0]
@@ -414,8 +434,9 @@ class Index:
                     metas[old.name] = meta
             if replaced:
                 changed = True
-                rows = [replaced[k] if k in replaced else shard.row(k) for k in range(len(shard))]
-                shard = Shard.from_rows(shard.dir_sig, [r for r in rows if r is not None])
+                if not shard.patch(replaced):  # a row gone, or its number of files changed
+                    rows = [replaced[k] if k in replaced else shard.row(k) for k in range(len(shard))]
+                    shard = Shard.from_rows(shard.dir_sig, [r for r in rows if r is not None])
         if changed and self.enabled:
             self._write(folder, shard)
         return shard, metas
