@@ -424,10 +424,13 @@ def test_reporting_flags_versions_space_pause(cm_session, cm_repo, clean_env, ca
         assert entries[1]["rep-top"]["parent"] is None
     # --pause waits for Enter only where one can be typed (stdin here is not a terminal)
     asked: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or "")
+    monkeypatch.setattr("sys.stdin.readline", lambda: asked.append("read") or "\n", raising=False)
     monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    capsys.readouterr()
     ok(cm_session, "rep-top", pause=True)
-    assert asked == ["Press Enter to continue..."]
+    assert asked == ["read"]
+    out, err = capsys.readouterr()
+    assert err.endswith("Press Enter to continue...") and "Press Enter" not in out
 
 
 def test_min_cm_version_is_checked_against_the_cm_api_cmcore_provides(cm_session, cm_repo, clean_env):

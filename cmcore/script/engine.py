@@ -185,8 +185,10 @@ def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None, 
             tty = sys.stdin.isatty()
         except (AttributeError, ValueError):
             tty = False
-        if tty:  # never waits for input that cannot come
-            input("Press Enter to continue...")
+        if tty:  # never waits for input that cannot come; the prompt stays off stdout (-j output)
+            sys.stderr.write("Press Enter to continue...")
+            sys.stderr.flush()
+            sys.stdin.readline()
 
 
 def _repro_files(run: ScriptRun) -> tuple[Path, str]:
