@@ -37,6 +37,8 @@ from typing import Any
 
 import pytest
 
+from cmcore.checkout import source_tree  # noqa: F401 - also part of this module's API
+
 
 @dataclass
 class CLIResult:
@@ -139,12 +141,6 @@ def register_repo_path(home: Path, path: Path) -> None:
     if str(path) not in paths:
         paths.append(str(path))
     reg.write_text(json.dumps(paths, indent=2))
-
-
-def source_tree() -> Path | None:
-    """The cmcore source checkout this module runs from, if it is one (editable install)."""
-    root = Path(__file__).resolve().parent.parent
-    return root if (root / "pyproject.toml").is_file() and (root / "cmcore").is_dir() else None
 
 
 def make_venv(path: Path, *packages: str, timeout: float = 600) -> Path:

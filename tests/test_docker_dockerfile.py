@@ -103,3 +103,20 @@ def test_syntax_check_catches(text, problem):
 def test_syntax_check_accepts_arg_first_and_continuations():
     text = "ARG V=1\nFROM ubuntu:${V}\n# c\nRUN a \\\n  # inner comment\n  && b\nCMD [\"x\"]\n"
     assert check_dockerfile(text) == []
+
+
+def test_dockerfile_and_repro_work_without_pytest_installed(cm_repo, cm_home, tmp_path):
+    """A user's install has no pytest: generating a Dockerfile must not import cmcore.testing."""
+    import os
+    import sys
+
+    cm_repo("dock-repo", {"dock-np": {"meta": {"tags": ["dock", "np"]}, "files": {"run.sh": "echo hi\n"}}})
+    code = ("import sys; sys.modules['pytest'] = None; from cmcore.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "CM_HOME": str(cm_home)}
+    for args in (["dockerfile", "script", "dock,np", f"--dockerfile={tmp_path / 'D'}"],
+                 ["run", "script", "dock,np", "--repro", "--quiet"]):
+        r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                           cwd=tmp_path, timeout=120)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "D").is_file() and (tmp_path / "cm-repro" / "Dockerfile").is_file()

@@ -98,7 +98,7 @@ def _packages(session: Any, source: str) -> list[str]:
             dists.setdefault(info.distribution, info.version)
     if source == "pypi":
         return [f"{d}=={v}" if v else d for d, v in sorted(dists.items())]
-    from cmcore.testing import source_tree
+    from cmcore.checkout import source_tree
 
     root = source_tree()
     folders = ["."]
@@ -134,7 +134,7 @@ def _repo_cmds(art: Any, plan: DockerPlan) -> None:
 
 def make_plan(session: Any, art: Any, i: dict, variation_names: list[str], tags: str) -> DockerPlan:
     """Decide base image, packages, repos, pre-run steps and the final command."""
-    from cmcore.testing import source_tree
+    from cmcore.checkout import source_tree
 
     docker = merged_docker(art.meta or {}, variation_names)
     os_name = str(i.get("docker_os") or docker.get("os") or "ubuntu")

@@ -80,7 +80,7 @@ class ReproVerbs:
             target = default_path(plan)
         path = _write(target, text, {k: v for k, v in i.items() if k != "out"})
         image = f"cm-{plan.alias}:{plan.os}-{plan.os_version}".lower()
-        from cmcore.testing import source_tree
+        from cmcore.checkout import source_tree
 
         context = "." if plan.source == "pypi" else str(source_tree() or "CHECKOUT")
         build = f"docker build -f {path} -t {image} {context}"
