@@ -160,20 +160,23 @@ def _folder_fresh(folder: str, dir_sig: Sig, shard: str, token: int) -> bool:
         return True  # it held no artifact folders: any new one changes its signature
     from cmcore import shardfile
 
-    fr = shardfile.read_fresh(shard)
-    if fr is None or fr[0] != folder or fr[1] != token:
-        return False
-    return shardfile.paths_fresh(folder, fr[3].split("\0") if fr[3] else [], *fr[4:8])
+    return shardfile.fresh_data(folder, shard, token) is not None
+
+
+def _files_unchanged(rec: dict) -> bool:
+    for path, s in rec["files"]:
+        if sig(path) != s:
+            _trace(f"changed since recorded: {path}")
+            return False
+    return True
 
 
 def valid(rec: dict, material: tuple) -> bool:
     if rec.get("material") != material:
         _trace("a record of another command (hash clash)")
         return False
-    for path, s in rec["files"]:
-        if sig(path) != s:
-            _trace(f"changed since recorded: {path}")
-            return False
+    if not _files_unchanged(rec):
+        return False
     for folder, dir_sig, shard, token in rec["folders"]:
         if not _folder_fresh(folder, dir_sig, shard, token):
             _trace(f"changed since recorded: an artifact in {folder}")
@@ -219,7 +222,8 @@ def try_replay(argv: list[str]) -> int | None:
 # Anything the template does not cover (a name, other flags, a broken meta or ``_base`` in a
 # searched folder) runs the command for real.
 
-_TEMPLATE_KEYS = frozenset({"action", "automation", "artifact", "artifacts", "tags", "cmd"})
+#: the keys of a parsed find that the template answers (``out`` is added by the CLI)
+TEMPLATE_KEYS = frozenset({"action", "automation", "artifact", "artifacts", "tags", "cmd"})
 
 
 def _template_material(argv: list[str], env: Any) -> tuple:
@@ -257,16 +261,14 @@ def _template_answer(argv: list[str], rec: dict) -> str | None:
     from cmcore.script.tagquery import build_query
 
     inp = parse_cli(argv)
-    if set(inp) - _TEMPLATE_KEYS:
+    if set(inp) - TEMPLATE_KEYS:
         return None
     query = build_query(inp)
     if query.ref:
         return None
     yes, no = parse_tags(list(query.tags) if query.tags else None)
-    for p, s in rec["files"]:
-        if sig(p) != s:
-            _trace(f"changed since recorded: {p}")
-            return None
+    if not _files_unchanged(rec):
+        return None
     found = []
     sep = os.sep
     for folder, dir_sig, shard, token, priority in rec["folders"]:
@@ -275,11 +277,8 @@ def _template_answer(argv: list[str], rec: dict) -> str | None:
             return None
         if not shard:
             continue  # it held no artifact folders
-        with open(shard, "rb") as f:
-            data = f.read()
-        fr = shardfile.decode_fresh(data)
-        if fr[0] != folder or fr[1] != token or not shardfile.paths_fresh(
-                folder, fr[3].split("\0") if fr[3] else [], *fr[4:8]):
+        data = shardfile.fresh_data(folder, shard, token)
+        if data is None:
             _trace(f"changed since recorded: an artifact in {folder}")
             return None
         cols = shardfile.decode_rows(data)

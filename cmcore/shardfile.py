@@ -69,13 +69,23 @@ def decode_rows(data: bytes) -> Any:
     return _part(data, 1)
 
 
-def read_fresh(path: str) -> Fresh | None:
-    """The freshness part of a shard file, or None when it is missing or damaged."""
+def rels_of(fresh: Fresh) -> list[str]:
+    """The relative paths a freshness part covers."""
+    return fresh[3].split("\0") if fresh[3] else []
+
+
+def fresh_data(folder: str, path: str, token: int) -> bytes | None:
+    """The bytes of the shard file ``path`` when it is still the one written with ``token``
+    for ``folder`` and every path it covers still has its signature; else None."""
     try:
         with open(path, "rb") as f:
-            return decode_fresh(f.read())
+            data = f.read()
+        fr = decode_fresh(data)
     except (OSError, ValueError):
         return None
+    if fr[0] != folder or fr[1] != token or not paths_fresh(folder, rels_of(fr), *fr[4:8]):
+        return None
+    return data
 
 
 def _same(fd: int | None, base: str, rels: list[str], mt: list, ct: list, sz: list, ino: list,

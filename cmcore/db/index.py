@@ -84,6 +84,13 @@ class Row:
 _COLS = ("name", "alias", "uid", "tags", "dialect", "files", "has_base", "error", "sort")  # stored per row
 
 
+def _row_paths(r: Row) -> tuple[list[str], list[int]]:
+    """A row's paths relative to its folder (each meta file, or the folder itself when it has
+    none) and their signatures, 4 ints each (racy ones when the row's do not fit)."""
+    paths = [r.name + os.sep + f for f in r.files] if r.files else [r.name]
+    return paths, (r.sigs if len(r.sigs) == 4 * len(paths) else list(RACY) * len(paths))
+
+
 class Shard:
     """The rows of one automation folder, stored by column (fast to load, nothing built per row).
 
@@ -113,7 +120,6 @@ class Shard:
         # loading creates each distinct tag, file list or dialect once, not once per row.
         shared: dict = {}
         one = shared.setdefault
-        sep = os.sep
         for r in rows:
             name = one(r.name, r.name)
             cols["name"].append(name)
@@ -126,8 +132,7 @@ class Shard:
             cols["has_base"].append(r.has_base)
             cols["error"].append(one(r.error, r.error))
             cols["sort"].append(r.sort)
-            paths = [r.name + sep + f for f in files] if files else [r.name]
-            sigs = r.sigs if len(r.sigs) == 4 * len(paths) else list(RACY) * len(paths)
+            paths, sigs = _row_paths(r)
             for j in range(len(paths)):
                 for i in range(4):
                     sig[i].append(sigs[4 * j + i])
@@ -171,14 +176,12 @@ class Shard:
         offs = self.offsets()
         if any(r is None or (len(r.files) or 1) != offs[k + 1] - offs[k] for k, r in rows.items()):
             return False
-        sep = os.sep
         for k, r in rows.items():
             assert r is not None
             for c in _COLS:
                 self.cols[c][k] = getattr(r, c)
             self.cols["files"][k] = tuple(r.files)
-            paths = [r.name + sep + f for f in r.files] if r.files else [r.name]
-            sigs = r.sigs if len(r.sigs) == 4 * len(paths) else list(RACY) * len(paths)
+            paths, sigs = _row_paths(r)
             for j, idx in enumerate(range(offs[k], offs[k + 1])):
                 self.rels[idx] = paths[j]
                 for i in range(4):
@@ -344,7 +347,7 @@ class Index:
                 raise ValueError("columns missing")
             if not all(isinstance(cols[c], list) for c in _COLS) or len({len(cols[c]) for c in _COLS}) != 1:
                 raise ValueError("a column is not a list, or columns of different lengths")
-            shard = Shard(list(fr[2]), cols, fr[3].split("\0") if fr[3] else [], tuple(fr[4:8]), fr[1])
+            shard = Shard(list(fr[2]), cols, shardfile.rels_of(fr), tuple(fr[4:8]), fr[1])
             shard.offsets()  # rows and paths agree
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             self.warn(f"the index file {p} is corrupt ({metafiles.one_line(exc)}); rebuilding it")

@@ -51,8 +51,9 @@ class ScriptAutomation(ReproVerbs, GenericActions, ScriptHelpers):
         if rec is not None:  # the search recorded the repos and folders it read (cmcore.replay)
             rec.kind = "find"
             # tags only, printed: another tag query reads the same inputs (the find template)
-            rec.template = (not q.ref and i.get("out") == "con"
-                            and set(i) <= {"action", "automation", "artifact", "artifacts", "tags", "cmd", "out"})
+            from cmcore.replay import TEMPLATE_KEYS
+
+            rec.template = not q.ref and i.get("out") == "con" and set(i) - {"out"} <= TEMPLATE_KEYS
         return {"return": 0, "list": found}
 
     def help(self, i: dict) -> dict:
