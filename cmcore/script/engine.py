@@ -181,14 +181,17 @@ def _report(run: ScriptRun, ctx: Any, entry_cwd: Path, used_before: int | None, 
         if after is not None:
             log.info(f"disk space used by this run: {(after - used_before) / 2**20:.1f} MB")
     if flags.pause:
-        try:
-            tty = sys.stdin.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        if tty:  # never waits for input that cannot come; the prompt stays off stdout (-j output)
+        if _on_terminal(sys.stdin):  # never waits for input that cannot come; the prompt stays off stdout
             sys.stderr.write("Press Enter to continue...")
             sys.stderr.flush()
             sys.stdin.readline()
+
+
+def _on_terminal(*streams: Any) -> bool:
+    try:
+        return all(s.isatty() for s in streams)
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def _repro_files(run: ScriptRun) -> tuple[Path, str]:
@@ -228,10 +231,8 @@ def _repro_end(run: ScriptRun, ctx: Any, result: dict) -> None:
     try:
         from cmcore.dockergen.generate import make_plan, render
 
-        q = run.query
-        words = (list(q.tags) if q.tags else [str(q.ref)]) + [f"_{v}" for v in q.variations]
         inp = {k: v for k, v in run.inp.items() if not k.startswith("repro")}
-        plan = make_plan(run.session, run.artifact, inp, list(run.variations.names), ",".join(words))
+        plan = make_plan(run.session, run.artifact, inp, list(run.variations.names), ",".join(run.query.words()))
         (d / "Dockerfile").write_text(render(plan), encoding="utf-8")
     except (CMError, OSError, ValueError) as exc:  # the dump must not fail a run that worked
         run.session.log.warning(f"--repro: no sample Dockerfile: {exc}")
@@ -297,8 +298,13 @@ def _merge_default_cfg(session: Any, i: dict) -> None:
         return
     conf = (found[0].meta or {}).get("config") or {}
     defaults = conf.get("script") if isinstance(conf, dict) else None
-    if not isinstance(defaults, dict) or not defaults:
-        return
+    if isinstance(defaults, dict):
+        _merge_under(i, defaults)
+
+
+def _merge_under(i: dict, defaults: dict) -> None:
+    """Add ``defaults`` to the input ``i`` without overriding it: a mapping both have is
+    deep-merged in place (the keys ``i`` has win), any other key only fills a gap."""
     for k, v in defaults.items():
         if isinstance(v, dict) and isinstance(i.get(k), dict):
             merged = copy.deepcopy(v)
@@ -316,16 +322,8 @@ def _merge_extra_cmd(i: dict, text: str) -> None:
     from cmcore.grammar import parse_cli
 
     extra = parse_cli(["x", "y", *shlex.split(text)])
-    for k, v in extra.items():
-        if k in ("action", "automation", "cmd", "artifact", "artifacts"):
-            continue
-        if isinstance(v, dict) and isinstance(i.get(k), dict):
-            merged = copy.deepcopy(v)
-            E.deep_merge(merged, i[k])
-            i[k].clear()
-            i[k].update(merged)
-        else:
-            i.setdefault(k, v)
+    _merge_under(i, {k: v for k, v in extra.items()
+                     if k not in ("action", "automation", "cmd", "artifact", "artifacts")})
 
 
 def _vtext(run: ScriptRun) -> str:
@@ -576,11 +574,7 @@ def _open_shell(run: ScriptRun, new_env: dict) -> None:
     from cmcore.script.native import export_lines
 
     log = run.session.log
-    try:
-        tty = sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
+    if not _on_terminal(sys.stdin, sys.stdout):
         log.info(f"--shell: no terminal to open a shell on; source {run.entry_cwd / 'tmp-env.sh'} instead")
         return
     prefix = [str(x) for x in run.state.get("script_prefix") or []]

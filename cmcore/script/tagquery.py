@@ -21,6 +21,12 @@ class ScriptQuery:
     variations: list[str] = field(default_factory=list)  # requested, in order, without "_"
     excluded: list[str] = field(default_factory=list)  # "-_x" / "_-x", without "_" and "-"
 
+    def words(self) -> list[str]:
+        """The query as tag words again: script tags (or the name), then ``_v`` and ``-_x``
+        (what a generated Dockerfile's ``cmr`` line is given)."""
+        head = list(self.tags) if self.tags else [str(self.ref)]
+        return head + [f"_{v}" for v in self.variations] + [f"-_{v}" for v in self.excluded]
+
     @property
     def variation_request(self) -> list[str]:
         """Variations as given, with excluded ones as ``-x`` (the form CM's filter uses)."""

@@ -65,9 +65,7 @@ class ReproVerbs:
         meta = art.meta or {}
         res = resolve(meta.get("variations") or {}, q.variations, q.excluded,
                       default_variation=meta.get("default_variation"), script=str(art.alias))
-        words = list(q.tags) if q.tags else [str(q.ref)]
-        words += [f"_{v}" for v in q.variations] + [f"-_{v}" for v in q.excluded]
-        plan = make_plan(self.session, art, i, list(res.names), ",".join(words))
+        plan = make_plan(self.session, art, i, list(res.names), ",".join(q.words()))
         text = render(plan)
         problems = check_dockerfile(text)
         if problems:  # a generator bug, never the user's input: say where
