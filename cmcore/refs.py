@@ -108,6 +108,8 @@ def parse_tags(tags: str | list[str] | None) -> tuple[list[str], list[str]]:
     return yes, no
 
 
-def tags_match(artifact_tags: list[str] | set[str], yes: list[str], no: list[str]) -> bool:
-    s = set(artifact_tags or ())
-    return all(t in s for t in yes) and not any(t in s for t in no)
+def tags_match(artifact_tags: list[str] | set[str] | None, yes: list[str], no: list[str]) -> bool:
+    """Every ``yes`` tag and no ``no`` tag (the index's own test, :func:`cmcore.shardfile.tags_ok`)."""
+    from cmcore.shardfile import tags_ok
+
+    return tags_ok(artifact_tags or (), yes, no)

@@ -26,7 +26,7 @@ import zlib
 
 TYPE_CHECKING = False  # no `typing` import (see cmcore.replay)
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from typing import Any
 
 MAGIC = b"CMI3"
@@ -155,7 +155,8 @@ def candidate_rows(tagcol: list[list[str]], bases: list[bool], errors: list[str]
     return sorted({*ks, *extra}) if extra else ks
 
 
-def tags_ok(have: list[str], yes: list[str], no: list[str]) -> bool:
+def tags_ok(have: Collection[str], yes: list[str], no: list[str]) -> bool:
+    """Has every ``yes`` tag and no ``no`` tag."""
     for t in yes:
         if t not in have:
             return False
