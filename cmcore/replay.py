@@ -47,7 +47,7 @@ TYPE_CHECKING = False  # no `typing` import here: it alone costs more than a who
 if TYPE_CHECKING:
     from typing import Any
 
-FORMAT = 2  # 2: a folder is checked through its index shard
+FORMAT = 3  # 2: a folder is checked through its index shard; 3: with its repo's priority
 MAGIC = b"CMRP"
 MAX_RECORDS = 256  # per home; the oldest half is dropped beyond this
 _VOLATILE_ENV = frozenset({"OLDPWD", "SHLVL", "_"})  # set by shells, changes nothing we do
@@ -177,7 +177,7 @@ def valid(rec: dict, material: tuple) -> bool:
         return False
     if not _files_unchanged(rec):
         return False
-    for folder, dir_sig, shard, token in rec["folders"]:
+    for folder, dir_sig, shard, token, _priority in rec["folders"]:
         if not _folder_fresh(folder, dir_sig, shard, token):
             _trace(f"changed since recorded: an artifact in {folder}")
             return False
@@ -331,7 +331,6 @@ class Recorder:
         self.argv = list(argv)
         self.material = _material(argv, self.env)
         self.template = False  # set by a find whose answer the find template can compute (tags only)
-        self.priorities: dict[str, int] = {}
         self.home = home_dir(self.env)
         self.want = want
         self.kind = ""
@@ -361,15 +360,14 @@ class Recorder:
     def folder(self, folder: str, shard: Any, priority: int = 0) -> None:
         """An automation folder as the index just validated it: its shard, by file and token
         (and the priority of its repo, which orders a find's answer)."""
-        self.priorities[folder] = int(priority or 0)
         if not shard.rels:  # no artifact folders (or no folder): its own signature says it all
-            self.folders[folder] = (folder, tuple(shard.dir_sig), "", 0)
+            self.folders[folder] = (folder, tuple(shard.dir_sig), "", 0, int(priority or 0))
         elif shard.path is None:  # not what is on disk (index off, or a write that failed)
             self.refuse(f"the index of {folder} is not saved")
         elif shard.racy():
             self.refuse(f"the index of {folder} holds entries that changed too recently")
         else:
-            self.folders[folder] = (folder, tuple(shard.dir_sig), shard.path, shard.token)
+            self.folders[folder] = (folder, tuple(shard.dir_sig), shard.path, shard.token, int(priority or 0))
 
     def refuse(self, why: str) -> None:
         if not self.refused:
@@ -410,7 +408,7 @@ class Recorder:
             if not self._trusted(s):
                 _trace(f"not recorded: {p} changed too recently to be trusted")
                 return False
-        for f, dir_sig, _shard, _token in self.folders.values():
+        for f, dir_sig, *_shard in self.folders.values():
             # the rows' own signatures were taken by the index, which marks young ones as racy
             if not self._trusted(dir_sig):
                 _trace(f"not recorded: {f} changed too recently to be trusted")
@@ -425,7 +423,7 @@ class Recorder:
             tmat = _template_material(self.argv, self.env)
             _write(_record_path(self.home, tmat), {
                 "v": FORMAT, "material": tmat, "files": files,
-                "folders": [(*f, self.priorities.get(f[0], 0)) for f in self.folders.values()]})
+                "folders": rec["folders"]})
         return True
 
 
